@@ -1,0 +1,1 @@
+export { FIFOQueue } from './queues/fifo-queue.js';
