@@ -26,13 +26,13 @@ export class PriorityQueue<T extends PriorityElement> extends QueueBase<T> {
     super(options, 'priority_queue', new PriorityStorage<T>());
   }
 
-  protected override check(element: T, index: number): T {
+  protected override check(element: T, label: string): T {
     if (!Array.isArray(element) || element.length === 0) {
       throw invalidArgument(`elements[${index}]`, 'a tuple [priority, ...components]', element);
     }
     const priority: unknown = element[0];
     if (typeof priority !== 'number' || !Number.isSafeInteger(priority)) {
-      throw invalidArgument(`elements[${index}][0] (priority)`, 'an integer', priority);
+      throw invalidArgument(`${label}[0] (priority)`, 'an integer', priority);
     }
     return element;
   }

@@ -123,8 +123,8 @@ export abstract class QueueBase<T> implements FedQueue<T> {
    * Checks one element before it is stored and returns what to store; subclasses validate
    * shapes or priorities here. Throwing rejects the enqueue with nothing stored.
    */
-  protected check(element: T, index: number): T {
-    void index;
+  protected check(element: T, label: string): T {
+    void label;
     return element;
   }
 
@@ -148,7 +148,7 @@ export abstract class QueueBase<T> implements FedQueue<T> {
    * ```
    */
   enqueue(element: T, options?: BlockingOptions): Promise<void> {
-    return this.#enqueue([element], options);
+    return this.#enqueue([element], options, true);
   }
 
   /**
@@ -165,7 +165,7 @@ export abstract class QueueBase<T> implements FedQueue<T> {
       return Promise.reject(invalidArgument('elements', 'an array', elements));
     }
     if (elements.length === 0) return Promise.resolve();
-    return this.#enqueue(elements, options);
+    return this.#enqueue(elements, options, false);
   }
 
   /**
@@ -289,7 +289,11 @@ export abstract class QueueBase<T> implements FedQueue<T> {
     return `${this.kind} '${this.#name}'`;
   }
 
-  #enqueue(elements: readonly T[], options: BlockingOptions | undefined): Promise<void> {
+  #enqueue(
+    elements: readonly T[],
+    options: BlockingOptions | undefined,
+    single: boolean,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (this.#closed) {
         reject(new CancelledError(`${this.#describe()} is closed`));
@@ -298,7 +302,7 @@ export abstract class QueueBase<T> implements FedQueue<T> {
       let checked: T[];
       try {
         this.#checkOptions(options, 'enqueue');
-        checked = elements.map((e, i) => this.check(e, i));
+        checked = elements.map((e, i) => this.check(e, single ? 'element' : `elements[${i}]`));
       } catch (error) {
         reject(error);
         return;
