@@ -28,7 +28,7 @@ export class PriorityQueue<T extends PriorityElement> extends QueueBase<T> {
 
   protected override check(element: T, label: string): T {
     if (!Array.isArray(element) || element.length === 0) {
-      throw invalidArgument(`elements[${index}]`, 'a tuple [priority, ...components]', element);
+      throw invalidArgument(label, 'a tuple [priority, ...components]', element);
     }
     const priority: unknown = element[0];
     if (typeof priority !== 'number' || !Number.isSafeInteger(priority)) {

@@ -12,6 +12,7 @@ import {
   nonNegativeMs,
   positiveInteger,
 } from '../validate.js';
+import { uniqueName } from '../names.js';
 import type { QueueStorage } from './storage.js';
 
 /**
@@ -56,15 +57,6 @@ interface DequeueAttempt<T> extends Pending {
   stopStartDeadline: () => void;
 }
 
-const defaultNameCounts = new Map<string, number>();
-
-/** `fifo_queue`, then `fifo_queue_1`, `fifo_queue_2`...: TensorFlow's unique op names. */
-function uniqueDefaultName(base: string): string {
-  const n = defaultNameCounts.get(base) ?? 0;
-  defaultNameCounts.set(base, n + 1);
-  return n === 0 ? base : `${base}_${n}`;
-}
-
 /**
  * The waiting, closing and cancelling logic every queue shares, over a pluggable
  * {@link QueueStorage}. Like TensorFlow's `QueueBase`, it keeps two lists of pending attempts
@@ -95,7 +87,7 @@ export abstract class QueueBase<T> implements FedQueue<T> {
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
       throw invalidArgument('name', 'a non-empty string', options.name);
     }
-    this.#name = options.name ?? uniqueDefaultName(defaultName);
+    this.#name = options.name ?? uniqueName(defaultName);
     this.#storage = storage;
   }
 
