@@ -57,6 +57,27 @@ interface DequeueAttempt<T> extends Pending {
   stopStartDeadline: () => void;
 }
 
+const leftovers = new WeakMap<Error, readonly unknown[]>();
+
+/**
+ * The elements of a rejected `enqueue`/`enqueueMany` that never entered the queue (those
+ * before them did). A stage uses it to release what it could not hand on; `[]` for any other
+ * error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await queue.enqueueMany(rows, { signal });
+ * } catch (error) {
+ *   disposeTensorsIn(notEnqueued(error));
+ *   throw error;
+ * }
+ * ```
+ */
+export function notEnqueued(error: unknown): readonly unknown[] {
+  return (error instanceof Error ? leftovers.get(error) : undefined) ?? [];
+}
+
 /**
  * The waiting, closing and cancelling logic every queue shares, over a pluggable
  * {@link QueueStorage}. Like TensorFlow's `QueueBase`, it keeps two lists of pending attempts
@@ -432,10 +453,20 @@ export abstract class QueueBase<T> implements FedQueue<T> {
     };
   }
 
-  #abandon(attempt: Pending, list: readonly Pending[], error: unknown): void {
+  /** Records which elements of a failed enqueue never entered the queue (see `notEnqueued`). */
+  #withLeftovers(error: Error, attempt: Pending): Error {
+    const a = attempt as Partial<EnqueueAttempt<T>>;
+    if (a.kind === 'enqueue' && a.elements !== undefined) {
+      leftovers.set(error, a.elements.slice(a.next ?? 0));
+    }
+    return error;
+  }
+
+  #abandon(attempt: Pending, list: readonly Pending[], error: Error): void {
     const i = list.indexOf(attempt);
     if (i < 0) return;
     (list as Pending[]).splice(i, 1);
+    this.#withLeftovers(error, attempt);
     attempt.cleanup();
     const taken = (attempt as Partial<DequeueAttempt<T>>).taken;
     if (taken !== undefined && taken.length > 0) {
@@ -457,7 +488,13 @@ export abstract class QueueBase<T> implements FedQueue<T> {
     for (const a of pending) {
       a.cleanup();
       if (a.kind === 'close') a.resolve();
-      else a.reject(new CancelledError(`Enqueue operation on ${this.#describe()} was cancelled`));
+      else
+        a.reject(
+          this.#withLeftovers(
+            new CancelledError(`Enqueue operation on ${this.#describe()} was cancelled`),
+            a,
+          ),
+        );
     }
     this.#flush();
   }
@@ -494,7 +531,7 @@ export abstract class QueueBase<T> implements FedQueue<T> {
     if (this.#closed) {
       this.#enqueues.shift();
       head.cleanup();
-      head.reject(new CancelledError(`${this.#describe()} is closed`));
+      head.reject(this.#withLeftovers(new CancelledError(`${this.#describe()} is closed`), head));
       return true;
     }
     const storage = this.#storage;
