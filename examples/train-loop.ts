@@ -11,6 +11,7 @@ import {
   startQueueRunners,
   tf,
   useBackend,
+  type Tensor,
 } from '../index.js';
 
 await useBackend();
@@ -52,7 +53,7 @@ const [xTest, yTest] = [
   tf.tensor2d(test.images.data, test.images.shape),
   tf.tensor1d(test.labels.data as Int32Array, 'int32'),
 ];
-const predicted = tf.tidy(() => (model.predict(xTest) as tf.Tensor).argMax(1));
+const predicted = tf.tidy(() => (model.predict(xTest) as Tensor).argMax(1));
 const accuracy = tf.tidy(() => predicted.equal(yTest).mean().dataSync()[0] ?? 0);
 console.log(`held-out accuracy ${accuracy.toFixed(3)} after ${step} steps`);
 tf.dispose([xTest, yTest, predicted]);

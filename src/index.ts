@@ -53,4 +53,5 @@ export type {
   RowShape,
 } from './element-spec.js';
 export { disposeTensorsIn } from './dispose.js';
+export type { Tensor } from '@tensorflow/tfjs';
 export { tf, tfImpl, useBackend, type Tf, type TfImpl, type BackendName } from './tf.js';
