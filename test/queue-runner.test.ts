@@ -9,7 +9,7 @@ import {
   InvalidArgumentError,
   OutOfRangeError,
 } from '../src/errors.js';
-import { FIFOQueue } from '../src/fifo-queue.js';
+import { FIFOQueue } from '../src/queues/fifo-queue.js';
 import { QueueRunner, type EnqueueOp } from '../src/queue-runner.js';
 import { tf } from '../src/tf.js';
 import { rejection, sleep, state, tick, within } from './helpers/async.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Coordinator } from '../src/coordinator.js';
 import { InvalidArgumentError, OutOfRangeError } from '../src/errors.js';
-import { FIFOQueue } from '../src/fifo-queue.js';
+import { FIFOQueue } from '../src/queues/fifo-queue.js';
 import { QueueRunner } from '../src/queue-runner.js';
 import {
   addQueueRunner,

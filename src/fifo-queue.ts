@@ -1,1 +1,0 @@
-export { FIFOQueue } from './queues/fifo-queue.js';
