@@ -4,7 +4,8 @@ import { invalidArgument } from '../src/validate.js';
 
 /** Checks the source list of a `*Join` batcher: a non-empty array. */
 export function joinSources<E>(sources: readonly Source<E>[]): readonly Source<E>[] {
-  if (!Array.isArray(sources)) {
+  const given: unknown = sources;
+  if (!Array.isArray(given)) {
     throw invalidArgument('sources', 'an array of sources', sources);
   }
   if (sources.length === 0) {

@@ -30,5 +30,5 @@ export function toDataset<T extends tfjs.TensorContainer>(source: Source<T>): tf
       }
       yield next;
     }
-  } as unknown as () => Iterator<T>);
+  });
 }

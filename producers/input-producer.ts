@@ -35,7 +35,7 @@ export function inputProducer<C extends Component = Component>(
   const reader = new ColumnReader(inputTensor, 'inputTensor');
   // Row 0 only serves to infer the spec. Rows of a string tensor of rank >= 2 are new string
   // tensors, so it is released here: nothing else ever takes it.
-  const first = reader.row(0) as Component;
+  const first = reader.row(0);
   let spec: ElementSpec;
   try {
     spec = inferSpec(first, { shapes: options?.elementShape, argName: 'inputTensor' });

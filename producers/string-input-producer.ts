@@ -18,7 +18,8 @@ export function stringInputProducer(
   stringTensor: readonly string[],
   options?: ProducerOptions,
 ): IndexSource<string> {
-  if (!Array.isArray(stringTensor)) {
+  const given: unknown = stringTensor;
+  if (!Array.isArray(given)) {
     throw invalidArgument('stringTensor', 'an array of strings', stringTensor);
   }
   if (stringTensor.length === 0) {
@@ -26,7 +27,7 @@ export function stringInputProducer(
       'Expected `stringTensor` to hold at least one string, got an empty array',
     );
   }
-  const bad = stringTensor.findIndex((s) => typeof s !== 'string');
+  const bad = stringTensor.findIndex((s: unknown) => typeof s !== 'string');
   if (bad >= 0) throw invalidArgument(`stringTensor[${bad}]`, 'a string', stringTensor[bad]);
   const strings = [...stringTensor];
   return new IndexSource(strings.length, (i) => strings[i] as string, options, 'input_producer', {

@@ -22,7 +22,7 @@ export function describeValue(value: unknown): string {
     return `\`${value.constructor.name}(${length})\``;
   }
   if (Array.isArray(value)) return `\`Array(${value.length})\``;
-  const ctor = (value as object).constructor?.name;
+  const ctor = value.constructor?.name;
   return `\`${ctor && ctor !== 'Object' ? ctor : 'object'}\` (object)`;
 }
 
@@ -35,8 +35,14 @@ export function describeValue(value: unknown): string {
  * // Expected `batchSize` to be a positive integer, got `0` (number)
  * ```
  */
-export function invalidArgument(name: string, expected: string, given: unknown): InvalidArgumentError {
-  return new InvalidArgumentError(`Expected \`${name}\` to be ${expected}, got ${describeValue(given)}`);
+export function invalidArgument(
+  name: string,
+  expected: string,
+  given: unknown,
+): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `Expected \`${name}\` to be ${expected}, got ${describeValue(given)}`,
+  );
 }
 
 /**

@@ -57,6 +57,11 @@ interface DequeueAttempt<T> extends Pending {
   stopStartDeadline: () => void;
 }
 
+/** Validation throws errors; anything else thrown by a subclass's check is wrapped. */
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 const leftovers = new WeakMap<Error, readonly unknown[]>();
 
 /**
@@ -317,7 +322,7 @@ export abstract class QueueBase<T> implements FedQueue<T> {
         this.#checkOptions(options, 'enqueue');
         checked = elements.map((e, i) => this.check(e, single ? 'element' : `elements[${i}]`));
       } catch (error) {
-        reject(error);
+        reject(asError(error));
         return;
       }
       // Fast path: nobody is waiting ahead and everything fits.
@@ -352,7 +357,7 @@ export abstract class QueueBase<T> implements FedQueue<T> {
         nonNegativeInteger('n', n);
         this.#checkOptions(options, op);
       } catch (error) {
-        reject(error);
+        reject(asError(error));
         return;
       }
       if (n === 0) {
