@@ -1,4 +1,5 @@
-import { disposeElements, unbatchElement } from '../src/batch-assembler.js';
+import { disposeElements } from '../src/batch-assembler.js';
+import { unbatch } from '../src/unbatch.js';
 import type { Element } from '../src/element.js';
 import { assertCompatibleSpecs, inferSpec, type ElementSpec } from '../src/element-spec.js';
 import { invalidArgument, booleanOption, nonNegativeMs, positiveInteger } from '../src/validate.js';
@@ -92,7 +93,7 @@ export function createBatcher<E, B>(config: BatcherConfig<E>, argName: string): 
     const specs = config.sources.map((s) => s.elementSpec);
     if (specs.every((s): s is ElementSpec => s !== undefined) && specs.length > 0) {
       specs.forEach((s, i) => {
-        if (i > 0) assertCompatibleSpecs(specs[0] as ElementSpec, s, `${argName}[${i}]`);
+        if (i > 0) assertCompatibleSpecs(specs[0] as ElementSpec, s, `\`${argName}[${i}]\``);
       });
       cell.spec = specWithShapes(specs[0] as ElementSpec, o.shapes, dynamicPad);
     }
@@ -113,10 +114,24 @@ export function createBatcher<E, B>(config: BatcherConfig<E>, argName: string): 
         : new FIFOQueue<Element>({ capacity, name });
 
   const chunk = Math.max(1, Math.min(batchSize, capacity));
-  const fixSpec = (first: Element): ElementSpec => {
-    cell.spec ??= inferSpec(first, { shapes: o.shapes, dynamicPad, argName: 'element' });
+  // `told`: the spec of the first batched source element with `enqueueMany`. Its split rows
+  // no longer carry what the batch did (an int32 column gives plain numbers, a [n, 28, 28]
+  // tensor gives flat rows), so the dtypes, and without `dynamicPad` the row shapes, come
+  // from it.
+  const fixSpec = (first: Element, told: ElementSpec | undefined): ElementSpec => {
+    if (cell.spec === undefined) {
+      if (told !== undefined && !dynamicPad) {
+        cell.spec = specWithShapes(told, o.shapes, false);
+      } else {
+        const inferred = inferSpec(first, { shapes: o.shapes, dynamicPad, argName: 'element' });
+        cell.spec = told === undefined ? inferred : withDTypesOf(inferred, told);
+      }
+    }
     return cell.spec;
   };
+  // Elements this batcher has taken from its sources, so that a message names an element by
+  // its position in the stage's input rather than in one step's chunk.
+  let seen = 0;
 
   const opFor = (source: Source<E>): EnqueueOp => {
     return async ({ signal }) => {
@@ -127,20 +142,38 @@ export function createBatcher<E, B>(config: BatcherConfig<E>, argName: string): 
       let elements = taken as unknown as Element[];
       try {
         if (signal.aborted) throw signal.reason;
-        if (enqueueMany)
-          elements = elements.flatMap((e) => unbatchElement(e, undefined, 'element'));
+        let told: ElementSpec | undefined;
+        if (enqueueMany) {
+          const split: Element[] = [];
+          for (const e of elements) {
+            const parts = unbatch(e, undefined, 'element');
+            told ??= parts.spec;
+            for (const part of parts.elements) split.push(part);
+          }
+          elements = split;
+        }
+        const first = seen;
+        seen += elements.length;
+        // Input positions of the elements kept (all of them without `keepInput`).
+        let positions: number[] | undefined;
         if (keepInput !== undefined) {
           const kept: Element[] = [];
-          for (const e of elements) {
-            if (keepInput(e as unknown as E)) kept.push(e);
-            else disposeElements([e]);
+          positions = [];
+          for (let k = 0; k < elements.length; k++) {
+            const e = elements[k] as Element;
+            if (keepInput(e as unknown as E)) {
+              kept.push(e);
+              positions.push(first + k);
+            } else {
+              disposeElements([e]);
+            }
           }
           elements = kept;
         }
         if (elements.length === 0) return;
-        const spec = fixSpec(elements[0] as Element);
+        const spec = fixSpec(elements[0] as Element, told);
         for (let i = 0; i < elements.length; i++) {
-          checkElementFits(elements[i] as Element, spec, i, dynamicPad);
+          checkElementFits(elements[i] as Element, spec, positions?.[i] ?? first + i, dynamicPad);
         }
       } catch (error) {
         // Whatever did not reach the queue is the pipeline's to release.
@@ -162,4 +195,15 @@ export function createBatcher<E, B>(config: BatcherConfig<E>, argName: string): 
   }
   addQueueRunner(new QueueRunner<Element>({ queue, enqueueOps: ops, startTimeoutMs }), registry);
   return new BatchSource<B>(queue, { batchSize, allowSmallerFinalBatch, output, dynamicPad, cell });
+}
+
+/** `spec` with each component's dtype taken from `from` (same structure). */
+function withDTypesOf(spec: ElementSpec, from: ElementSpec): ElementSpec {
+  return {
+    structure: spec.structure,
+    components: spec.components.map((c, k) => ({
+      ...c,
+      dtype: from.components[k]?.dtype ?? c.dtype,
+    })),
+  };
 }

@@ -4,6 +4,7 @@ import type { MaybeBatchOptions } from './batch-options.js';
 import type { BatchSource } from './batch-source.js';
 import type { BatchFor } from './batch-types.js';
 import { createBatcher } from './batcher.js';
+import { invalidArgument } from '../src/validate.js';
 
 /**
  * Like {@link batch}, but batches only the examples for which `keepInput(element)` is true
@@ -19,6 +20,10 @@ export function maybeBatch<E extends Element, O extends MaybeBatchOptions<E>>(
   source: Source<E>,
   options: O,
 ): BatchSource<BatchFor<E, O>> {
+  // Required, as in TensorFlow: without it every example would be batched, silently.
+  if (options !== null && typeof options === 'object' && typeof options.keepInput !== 'function') {
+    throw invalidArgument('keepInput', 'a function (element) => boolean', options.keepInput);
+  }
   return createBatcher<E, BatchFor<E, O>>(
     {
       sources: [source],

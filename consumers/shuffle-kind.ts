@@ -1,4 +1,9 @@
-import { integerSeed, invalidArgument, nonNegativeInteger } from '../src/validate.js';
+import {
+  integerSeed,
+  invalidArgument,
+  nonNegativeInteger,
+  positiveInteger,
+} from '../src/validate.js';
 import type { ShuffleBatchOptions } from './batch-options.js';
 import type { BatchQueueKind } from './batcher.js';
 
@@ -8,8 +13,10 @@ export function shuffleKind(options: ShuffleBatchOptions): BatchQueueKind {
     throw invalidArgument('options', 'an object', options);
   }
   const minAfterDequeue = nonNegativeInteger('minAfterDequeue', options.minAfterDequeue);
-  const capacity = options.capacity ?? 32;
-  if (typeof capacity === 'number' && minAfterDequeue >= capacity) {
+  // Checked here first, so that a bad capacity is reported as such and not as a bad
+  // `minAfterDequeue` compared with it.
+  const capacity = positiveInteger('capacity', options.capacity ?? 32);
+  if (minAfterDequeue >= capacity) {
     throw invalidArgument(
       'minAfterDequeue',
       `less than \`capacity\` (${capacity})`,
