@@ -8,21 +8,9 @@ import {
 } from '../src/batch-assembler.js';
 import type { ArrayBatch, Element } from '../src/element.js';
 import { inferSpec, type ElementSpec } from '../src/element-spec.js';
-import { InvalidArgumentError } from '../src/errors.js';
 import { tf } from '../src/tf.js';
 import { unbatch } from '../src/unbatch.js';
-
-function expectInvalid(fn: () => unknown, message: string | RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(InvalidArgumentError);
-  if (typeof message === 'string') expect((error as Error).message).toBe(message);
-  else expect((error as Error).message).toMatch(message);
-}
+import { expectInvalid } from './helpers/expect-invalid.js';
 
 const f32 = (...v: number[]): Float32Array => new Float32Array(v);
 

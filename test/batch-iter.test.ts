@@ -1,19 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Tensor } from '@tensorflow/tfjs';
 import { batchIter } from '../consumers/batch-iter.js';
-import { InvalidArgumentError } from '../src/errors.js';
 import { tf } from '../src/tf.js';
-
-function expectInvalid(fn: () => unknown, message: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(InvalidArgumentError);
-  expect((error as Error).message).toBe(message);
-}
+import { expectInvalid } from './helpers/expect-invalid.js';
 
 /** `n` examples: features row i is [i, i, i] (as { data, shape }), label i is i. */
 function dataset(n: number): {

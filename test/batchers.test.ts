@@ -27,6 +27,7 @@ import {
 import { tf } from '../src/tf.js';
 import { rejection, sleep, state, within } from './helpers/async.js';
 import { until } from './helpers/threads.js';
+import { expectInvalid } from './helpers/expect-invalid.js';
 
 // Every pipeline here settles in milliseconds; a hang must fail fast.
 jest.setTimeout(10000);
@@ -77,16 +78,6 @@ function listSource<E>(items: readonly (E | (() => E))[]): Source<E> {
 }
 
 /** Runs `fn`, which must throw `InvalidArgumentError` with exactly `message`. */
-function expectInvalid(fn: () => unknown, message: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(InvalidArgumentError);
-  expect((error as Error).message).toBe(message);
-}
 
 const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from }, (_, i) => from + i);

@@ -1,20 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Tensor } from '@tensorflow/tfjs';
 import { ColumnReader, readColumns, type Column } from '../producers/columns.js';
-import { InvalidArgumentError } from '../src/errors.js';
 import { tf } from '../src/tf.js';
-
-function expectInvalid(fn: () => unknown, message: string | RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(InvalidArgumentError);
-  if (typeof message === 'string') expect((error as Error).message).toBe(message);
-  else expect((error as Error).message).toMatch(message);
-}
+import { expectInvalid } from './helpers/expect-invalid.js';
 
 const f32 = (...v: number[]): Float32Array => new Float32Array(v);
 

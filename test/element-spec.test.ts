@@ -11,21 +11,8 @@ import {
   type ElementSpec,
 } from '../src/element-spec.js';
 import type { Element } from '../src/element.js';
-import { InvalidArgumentError } from '../src/errors.js';
 import { tf } from '../src/tf.js';
-
-/** Runs `fn`, expects an InvalidArgumentError, and checks its message (exact or pattern). */
-function expectInvalid(fn: () => unknown, message: string | RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(InvalidArgumentError);
-  if (typeof message === 'string') expect((error as Error).message).toBe(message);
-  else expect((error as Error).message).toMatch(message);
-}
+import { expectInvalid } from './helpers/expect-invalid.js';
 
 describe('structureOf', () => {
   it('classifies components as bare', () => {

@@ -2,7 +2,6 @@ import { describe, expect, it, jest } from '@jest/globals';
 import {
   Coordinator,
   FailedPreconditionError,
-  InvalidArgumentError,
   OutOfRangeError,
   QueueRunnerRegistry,
   batch,
@@ -17,6 +16,7 @@ import {
 } from '../index.js';
 import { tf } from '../src/tf.js';
 import { rejection, sleep, within } from './helpers/async.js';
+import { expectInvalid } from './helpers/expect-invalid.js';
 
 // Every pipeline here settles in milliseconds; a hang must fail fast.
 jest.setTimeout(10000);
@@ -53,16 +53,6 @@ async function stop(coord: Coordinator, threads: Thread[], start: number): Promi
 }
 
 /** Runs `fn`, which must throw `InvalidArgumentError` with exactly `message`. */
-function expectInvalid(fn: () => unknown, message: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(InvalidArgumentError);
-  expect((error as Error).message).toBe(message);
-}
 
 /** Splits `values` into consecutive blocks of `size`. */
 function blocks<T>(values: readonly T[], size: number): T[][] {
