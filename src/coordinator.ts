@@ -68,7 +68,7 @@ function allEnded(threads: readonly Thread[]): Promise<unknown> {
 
 /**
  * Coordinates the termination of a set of threads (runner tasks, loopers, the training
- * loop), as TensorFlow's `tf.train.Coordinator` does: any of them can request a stop, all of
+ * loop), as TensorFlow's `tf.train.Coordinator` does: each of them can request a stop, all of
  * them check `shouldStop()` (or listen to `signal`), and `join` waits for them and re-throws
  * the first error reported.
  *
