@@ -27,6 +27,8 @@ export function childArgs(opts: TrainCliOptions, method: Method, jsonFile: strin
     String(opts.batchSize),
     '--threads',
     String(opts.threads),
+    '--workers',
+    String(opts.workers),
     '--capacity',
     String(opts.capacity),
     '--seed',

@@ -39,6 +39,8 @@ export interface TrainCliOptions {
   epochs: number;
   batchSize: number;
   threads: number;
+  /** Worker threads that gather the batches (queue method); 0 gathers on the main thread. */
+  workers: number;
   /** Examples each queue holds (the producer's and the batcher's), TensorFlow's default 32. */
   capacity: number;
   seed: number;

@@ -22,7 +22,7 @@ export interface Ratio {
  *
  * @example
  * ```ts
- * const settings: RunSettings = { model: 'softmax', epochs: 30, batchSize: 100, threads: 2, capacity: 32, seed: 42, backend: 'auto' };
+ * const settings: RunSettings = { model: 'softmax', epochs: 30, batchSize: 100, threads: 2, workers: 1, capacity: 32, seed: 42, backend: 'auto' };
  * ```
  */
 export interface RunSettings {
@@ -30,6 +30,7 @@ export interface RunSettings {
   epochs: number;
   batchSize: number;
   threads: number;
+  workers: number;
   capacity: number;
   seed: number;
   backend: string;

@@ -52,6 +52,7 @@ function settingsOf(opts: TrainCliOptions): RunSettings {
     epochs: opts.epochs,
     batchSize: opts.batchSize,
     threads: opts.threads,
+    workers: opts.workers,
     capacity: opts.capacity,
     seed: opts.seed,
     backend: opts.backend,
@@ -88,6 +89,7 @@ async function runHere(
     epochs: opts.epochs,
     batchSize: opts.batchSize,
     threads: opts.threads,
+    workers: opts.workers,
     capacity: opts.capacity,
     seed: opts.seed,
     model: opts.model,
@@ -114,7 +116,7 @@ async function train(opts: TrainCliOptions): Promise<void> {
   if (opts.child !== true) {
     process.stdout.write(
       `data: ${source.description}\n` +
-        `train: model ${opts.model}, ${opts.epochs} epochs, batch ${opts.batchSize}, threads ${opts.threads}, capacity ${opts.capacity}, seed ${opts.seed}\n`,
+        `train: model ${opts.model}, ${opts.epochs} epochs, batch ${opts.batchSize}, threads ${opts.threads}, workers ${opts.workers}, capacity ${opts.capacity}, seed ${opts.seed}\n`,
     );
   }
   const results =
@@ -159,6 +161,14 @@ export function trainCommand(): Command {
       new Option('--threads <n>', 'runner threads of the batcher (queue method)')
         .argParser(integerAtLeast(1))
         .default(2),
+    )
+    .addOption(
+      new Option(
+        '--workers <n>',
+        'worker threads that shuffle-gather the batches off the main thread (queue method; 0 = on the main thread)',
+      )
+        .argParser(integerAtLeast(0))
+        .default(1),
     )
     .addOption(
       new Option(

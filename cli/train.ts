@@ -27,7 +27,7 @@ export type Method = 'generator' | 'queue';
  * @example
  * ```ts
  * const options: RunOptions = {
- *   method: 'queue', data, epochs: 30, batchSize: 100, threads: 2, capacity: 32, seed: 42,
+ *   method: 'queue', data, epochs: 30, batchSize: 100, threads: 2, workers: 1, capacity: 32, seed: 42,
  *   model: 'softmax', logEvery: 1000, progress: 'lines', out: process.stdout,
  * };
  * ```
@@ -40,6 +40,8 @@ export interface RunOptions {
   batchSize: number;
   /** Runner threads of the batcher (queue method only). */
   threads: number;
+  /** Worker threads gathering the batches (queue method only; 0: on the main thread). */
+  workers: number;
   /** Capacity, in examples, of the producer's queue and of the batch queue (queue method only). */
   capacity: number;
   /** Seed of the initial weights and of the shuffling. */
@@ -199,13 +201,14 @@ function trainWithGenerator(options: RunOptions, tracker: StepTracker): void {
 
 /** The queue pipeline, in the shape of the original TensorFlow program. */
 async function trainWithQueues(options: RunOptions, tracker: StepTracker): Promise<void> {
-  const { data, batchSize, epochs, seed, threads, capacity } = options;
+  const { data, batchSize, epochs, seed, threads, workers, capacity } = options;
   const { images, labels } = data.train;
   const inputQueue = sliceInputProducer([images, labels], {
     numEpochs: epochs,
     shuffle: true,
     seed,
     capacity,
+    workers,
   });
   const batches = batch(inputQueue, {
     batchSize,

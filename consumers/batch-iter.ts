@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../src/errors.js';
 import { allocData } from '../src/padding.js';
 import { Random } from '../src/random.js';
 import { tf } from '../src/tf.js';
-import { booleanOption, positiveInteger } from '../src/validate.js';
+import { booleanOption, invalidArgument, positiveInteger } from '../src/validate.js';
 import { ColumnReader, type Column } from '../producers/columns.js';
 
 /**
@@ -45,6 +45,9 @@ export function batchIter(
   numEpochs: number,
   options: BatchIterOptions = {},
 ): Generator<[Tensor, Tensor], void, undefined> {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument('options', 'an object', options);
+  }
   const x = new ColumnReader(features, 'features');
   const y = new ColumnReader(labels, 'labels');
   positiveInteger('batchSize', batchSize);

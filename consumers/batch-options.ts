@@ -7,7 +7,7 @@ import type { QueueRunnerRegistry } from '../src/registry.js';
  *
  * @example
  * ```ts
- * const options: BatchOptions = { batchSize: 100, numThreads: 2, allowSmallerFinalBatch: true };
+ * const options: BatchOptions = { batchSize: 100, numThreads: 2, allowSmallerFinalBatch: true, stepTimeoutMs: 60000 };
  * ```
  */
 export interface BatchOptions {
@@ -33,6 +33,15 @@ export interface BatchOptions {
   readonly registry?: QueueRunnerRegistry | undefined;
   /** How long a dequeue waits for the runners to be started before `FailedPreconditionError`. Default 5000. */
   readonly startTimeoutMs?: number | undefined;
+  /**
+   * Fails the stage with `DeadlineExceededError` when one runner step (taking the next
+   * examples from the source, including its `map`, then enqueueing them) takes longer than
+   * this many milliseconds: a hung read or `map` ends the pipeline (consumers get
+   * `OutOfRangeError` with it as `cause`, `coord.join` re-throws it) instead of stalling it.
+   * Time spent waiting for room in the batch queue (a slow consumer) does not count. A
+   * positive finite number; default: no limit.
+   */
+  readonly stepTimeoutMs?: number | undefined;
 }
 
 /**

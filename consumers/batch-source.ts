@@ -1,11 +1,11 @@
-import type { Element } from '../src/element.js';
+import type { Element, OutputMode } from '../src/element.js';
 import { BatchAssembler, disposeElements } from '../src/batch-assembler.js';
 import type { ElementSpec } from '../src/element-spec.js';
 import { OutOfRangeError } from '../src/errors.js';
 import type { FedQueue } from '../src/queue.js';
+import { blockToBatch, type RowBlock } from '../src/row-block.js';
 import { SourceBase } from '../src/source.js';
 import type { BlockingOptions } from '../src/types.js';
-import type { OutputMode } from '../src/element.js';
 
 /**
  * Where a batcher learns its elements' spec: from its source or `shapes` at construction, or
@@ -30,36 +30,24 @@ export interface SpecCell {
  * ```
  */
 export class BatchSource<B> extends SourceBase<B> implements AsyncIterable<B> {
-  readonly #queue: FedQueue<Element>;
+  readonly #queue: FedQueue<unknown>;
   readonly #batchSize: number;
-  readonly #allowSmallerFinalBatch: boolean;
-  readonly #cell: SpecCell;
-  readonly #output: OutputMode;
-  readonly #dynamicPad: boolean;
-  #assembler: BatchAssembler | undefined;
+  readonly #next: (options?: BlockingOptions) => Promise<B>;
 
-  /** Built by the batchers; not constructed directly. */
+  /** Built by the batchers (see {@link elementBatches}, {@link blockBatches}); not constructed directly. */
   constructor(
-    queue: FedQueue<Element>,
-    options: {
-      readonly batchSize: number;
-      readonly allowSmallerFinalBatch: boolean;
-      readonly output: OutputMode;
-      readonly dynamicPad: boolean;
-      readonly cell: SpecCell;
-    },
+    queue: FedQueue<unknown>,
+    batchSize: number,
+    next: (options?: BlockingOptions) => Promise<B>,
   ) {
     super();
     this.#queue = queue;
-    this.#batchSize = options.batchSize;
-    this.#allowSmallerFinalBatch = options.allowSmallerFinalBatch;
-    this.#output = options.output;
-    this.#dynamicPad = options.dynamicPad;
-    this.#cell = options.cell;
+    this.#batchSize = batchSize;
+    this.#next = next;
   }
 
-  /** The batch queue (its name is the batcher's name). */
-  get queue(): FedQueue<Element> {
+  /** The batch queue (its name is the batcher's name): of examples, or of whole blocks. */
+  get queue(): FedQueue<unknown> {
     return this.#queue;
   }
 
@@ -78,19 +66,8 @@ export class BatchSource<B> extends SourceBase<B> implements AsyncIterable<B> {
    * const [x, y] = await batches.dequeue();
    * ```
    */
-  async dequeue(options?: BlockingOptions): Promise<B> {
-    const queue = this.#queue;
-    let elements: Element[];
-    try {
-      elements = this.#allowSmallerFinalBatch
-        ? await queue.dequeueUpTo(this.#batchSize, options)
-        : await queue.dequeueMany(this.#batchSize, options);
-    } catch (error) {
-      // The tail that is never batched still belongs to the pipeline: release it.
-      if (error instanceof OutOfRangeError && queue.isClosed) disposeElements(queue.clear());
-      throw error;
-    }
-    return this.#assemblerFor().assemble(elements) as B;
+  dequeue(options?: BlockingOptions): Promise<B> {
+    return this.#next(options);
   }
 
   /** Batches until the end of input. */
@@ -106,17 +83,73 @@ export class BatchSource<B> extends SourceBase<B> implements AsyncIterable<B> {
       yield next;
     }
   }
+}
 
-  #assemblerFor(): BatchAssembler {
-    if (this.#assembler === undefined) {
-      const spec = this.#cell.spec;
+/**
+ * What a batch queue of examples needs to give batches.
+ *
+ * @example
+ * ```ts
+ * const how: ElementBatching = { batchSize: 100, allowSmallerFinalBatch: true, output: 'tensor', dynamicPad: false, cell };
+ * ```
+ */
+export interface ElementBatching {
+  readonly batchSize: number;
+  readonly allowSmallerFinalBatch: boolean;
+  readonly output: OutputMode;
+  readonly dynamicPad: boolean;
+  readonly cell: SpecCell;
+}
+
+/**
+ * The batches of a queue of examples: `dequeueMany(batchSize)` (or `dequeueUpTo` with
+ * `allowSmallerFinalBatch`), assembled into one tensor or array per component. At the end,
+ * the tail that is never batched is disposed.
+ *
+ * @example
+ * ```ts
+ * const source = new BatchSource(queue, 100, elementBatches(queue, how));
+ * ```
+ */
+export function elementBatches<B>(
+  queue: FedQueue<Element>,
+  how: ElementBatching,
+): (options?: BlockingOptions) => Promise<B> {
+  let assembler: BatchAssembler | undefined;
+  return async (options) => {
+    let elements: Element[];
+    try {
+      elements = how.allowSmallerFinalBatch
+        ? await queue.dequeueUpTo(how.batchSize, options)
+        : await queue.dequeueMany(how.batchSize, options);
+    } catch (error) {
+      // The tail that is never batched still belongs to the pipeline: release it.
+      if (error instanceof OutOfRangeError && queue.isClosed) disposeElements(queue.clear());
+      throw error;
+    }
+    if (assembler === undefined) {
+      const spec = how.cell.spec;
       // Elements only reach the queue after the runner has fixed the spec.
       if (spec === undefined) throw new Error('Batch spec unknown before the first element');
-      this.#assembler = new BatchAssembler(spec, {
-        output: this.#output,
-        dynamicPad: this.#dynamicPad,
-      });
+      assembler = new BatchAssembler(spec, { output: how.output, dynamicPad: how.dynamicPad });
     }
-    return this.#assembler;
-  }
+    return assembler.assemble(elements) as B;
+  };
+}
+
+/**
+ * The batches of a queue of whole blocks (one block per batch, the runner sized them):
+ * each block's arrays become the batch's tensors or arrays.
+ *
+ * @example
+ * ```ts
+ * const source = new BatchSource(queue, 100, blockBatches(queue, spec, 'tensor'));
+ * ```
+ */
+export function blockBatches<B>(
+  queue: FedQueue<RowBlock>,
+  spec: ElementSpec,
+  output: OutputMode,
+): (options?: BlockingOptions) => Promise<B> {
+  return async (options) => blockToBatch(await queue.dequeue(options), spec, output) as B;
 }

@@ -2,7 +2,13 @@ import { disposeElements } from '../src/batch-assembler.js';
 import { unbatch } from '../src/unbatch.js';
 import type { Element } from '../src/element.js';
 import { assertCompatibleSpecs, inferSpec, type ElementSpec } from '../src/element-spec.js';
-import { invalidArgument, booleanOption, nonNegativeMs, positiveInteger } from '../src/validate.js';
+import {
+  invalidArgument,
+  booleanOption,
+  nonNegativeMs,
+  optionalPositiveMs,
+  positiveInteger,
+} from '../src/validate.js';
 import { FIFOQueue } from '../src/queues/fifo-queue.js';
 import { notEnqueued } from '../src/queues/queue-base.js';
 import { PaddingFIFOQueue } from '../src/queues/padding-fifo-queue.js';
@@ -12,7 +18,9 @@ import { QueueRunner, type EnqueueOp } from '../src/queue-runner.js';
 import { addQueueRunner, defaultRegistry, QueueRunnerRegistry } from '../src/registry.js';
 import { uniqueName } from '../src/names.js';
 import type { Source } from '../src/source.js';
-import { BatchSource, type SpecCell } from './batch-source.js';
+import { BatchSource, elementBatches, type SpecCell } from './batch-source.js';
+import { createBlockBatcher } from './block-batcher.js';
+import { isBlockSource } from '../src/row-block.js';
 import type { BatchOptions } from './batch-options.js';
 import { checkElementFits, specWithShapes } from '../src/element-check.js';
 
@@ -75,6 +83,7 @@ export function createBatcher<E, B>(config: BatcherConfig<E>, argName: string): 
     throw invalidArgument('output', "'tensor' or 'arrays'", output);
   }
   const startTimeoutMs = nonNegativeMs('startTimeoutMs', o.startTimeoutMs ?? 5000);
+  const stepTimeoutMs = optionalPositiveMs('stepTimeoutMs', o.stepTimeoutMs);
   const registry = o.registry ?? defaultRegistry;
   if (!(registry instanceof QueueRunnerRegistry)) {
     throw invalidArgument('registry', 'a QueueRunnerRegistry', registry);
@@ -101,6 +110,31 @@ export function createBatcher<E, B>(config: BatcherConfig<E>, argName: string): 
 
   const name = o.name ?? uniqueName(config.defaultName);
   const queueKind = config.queueKind;
+  const numThreads = config.threadsPerSource;
+  const only = config.sources.length === 1 ? config.sources[0] : undefined;
+  if (
+    only !== undefined &&
+    isBlockSource(only) &&
+    cell.spec !== undefined &&
+    queueKind.kind === 'fifo' &&
+    !dynamicPad &&
+    !enqueueMany &&
+    keepInput === undefined
+  ) {
+    // Nothing per-example between source and batch: move whole blocks.
+    return createBlockBatcher<B>(only, {
+      name,
+      batchSize,
+      capacity,
+      numThreads,
+      allowSmallerFinalBatch,
+      output,
+      spec: cell.spec,
+      registry,
+      startTimeoutMs,
+      stepTimeoutMs,
+    });
+  }
   const queue: FedQueue<Element> =
     queueKind.kind === 'shuffle'
       ? new RandomShuffleQueue<Element>({
@@ -134,7 +168,7 @@ export function createBatcher<E, B>(config: BatcherConfig<E>, argName: string): 
   let seen = 0;
 
   const opFor = (source: Source<E>): EnqueueOp => {
-    return async ({ signal }) => {
+    return async ({ signal, untimed }) => {
       const taken =
         source.dequeueUpTo !== undefined
           ? await source.dequeueUpTo(chunk, { signal })
@@ -181,7 +215,8 @@ export function createBatcher<E, B>(config: BatcherConfig<E>, argName: string): 
         throw error;
       }
       try {
-        await queue.enqueueMany(elements, { signal });
+        // Waiting for room (a slow consumer) never counts toward `stepTimeoutMs`.
+        await untimed(queue.enqueueMany(elements, { signal }));
       } catch (error) {
         disposeElements(notEnqueued(error));
         throw error;
@@ -193,8 +228,15 @@ export function createBatcher<E, B>(config: BatcherConfig<E>, argName: string): 
   for (const source of config.sources) {
     for (let t = 0; t < config.threadsPerSource; t++) ops.push(opFor(source));
   }
-  addQueueRunner(new QueueRunner<Element>({ queue, enqueueOps: ops, startTimeoutMs }), registry);
-  return new BatchSource<B>(queue, { batchSize, allowSmallerFinalBatch, output, dynamicPad, cell });
+  addQueueRunner(
+    new QueueRunner<Element>({ queue, enqueueOps: ops, startTimeoutMs, stepTimeoutMs }),
+    registry,
+  );
+  return new BatchSource<B>(
+    queue,
+    batchSize,
+    elementBatches<B>(queue, { batchSize, allowSmallerFinalBatch, output, dynamicPad, cell }),
+  );
 }
 
 /** `spec` with each component's dtype taken from `from` (same structure). */

@@ -2,6 +2,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { Source } from '../src/source.js';
 import { OutOfRangeError } from '../src/errors.js';
 import { tf } from '../src/tf.js';
+import { invalidArgument } from '../src/validate.js';
 
 /**
  * A `tf.data.Dataset` over a source, for `model.fitDataset`. The dataset reads the one live
@@ -19,6 +20,11 @@ import { tf } from '../src/tf.js';
  * ```
  */
 export function toDataset<T extends tfjs.TensorContainer>(source: Source<T>): tfjs.data.Dataset<T> {
+  // Checked now: the dataset would otherwise fail only when `fitDataset` first reads it.
+  const given = source as Partial<Source<T>> | null;
+  if (given === null || typeof given !== 'object' || typeof given.dequeue !== 'function') {
+    throw invalidArgument('source', 'a source (an object with a dequeue() method)', source);
+  }
   return tf.data.generator(async function* () {
     for (;;) {
       let next: T;

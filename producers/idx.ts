@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { InvalidArgumentError } from '../src/errors.js';
+import { invalidArgument, isAbortSignal } from '../src/validate.js';
 
 /** The typed arrays an IDX file can decode to, one per IDX data type. */
 export type IdxData =
@@ -120,6 +121,10 @@ function invalidIdx(file: string, problem: string): InvalidArgumentError {
  * ```
  */
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+  if (!(bytes instanceof Uint8Array)) {
+    throw invalidArgument('bytes', 'a Uint8Array (the whole file, gunzipped)', bytes);
+  }
+  if (typeof file !== 'string') throw invalidArgument('file', 'a string (the file name)', file);
   if (bytes.length < 4) {
     throw invalidIdx(
       file,
@@ -217,6 +222,16 @@ function hasCode(e: unknown, code: string): boolean {
  * ```
  */
 export async function readIdxFile(path: string, options: ReadIdxOptions = {}): Promise<IdxArray> {
+  // A number would be read as a file descriptor: only a path is accepted.
+  if (typeof path !== 'string' || path === '') {
+    throw invalidArgument('path', 'a file path (a non-empty string)', path);
+  }
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument('options', 'an object', options);
+  }
+  if (options.signal !== undefined && !isAbortSignal(options.signal)) {
+    throw invalidArgument('signal', 'an AbortSignal', options.signal);
+  }
   let raw: Uint8Array;
   try {
     raw = await readFile(path, options.signal ? { signal: options.signal } : {});

@@ -1,4 +1,5 @@
 import type { ElementSpec } from '../src/element-spec.js';
+import { OutOfRangeError } from '../src/errors.js';
 import { FIFOQueue } from '../src/queues/fifo-queue.js';
 import { QueueRunner } from '../src/queue-runner.js';
 import { Random } from '../src/random.js';
@@ -10,6 +11,7 @@ import {
   integerSeed,
   invalidArgument,
   nonNegativeMs,
+  optionalPositiveMs,
   positiveInteger,
 } from '../src/validate.js';
 import { limitEpochs } from './limit-epochs.js';
@@ -32,6 +34,8 @@ export class IndexSource<E> extends SourceBase<E> {
   readonly #queue: FIFOQueue<number>;
   readonly #elementAt: (index: number) => E;
   readonly #spec: ElementSpec | undefined;
+  /** Examples given out so far over all epochs: the stream position of the next one. */
+  #taken = 0;
 
   /**
    * @param count examples per epoch.
@@ -46,14 +50,20 @@ export class IndexSource<E> extends SourceBase<E> {
     options: ProducerOptions | undefined,
     defaultName: string,
     spec?: ElementSpec,
+    onCancel?: () => void,
   ) {
     super();
-    const o = options ?? {};
+    positiveInteger('count', count);
+    if (typeof elementAt !== 'function') {
+      throw invalidArgument('elementAt', 'a function (index) => element', elementAt);
+    }
+    const o: ProducerOptions | null = options === undefined ? {} : options;
     if (o === null || typeof o !== 'object') throw invalidArgument('options', 'an object', o);
     const capacity = positiveInteger('capacity', o.capacity ?? 32);
     const shuffle = booleanOption('shuffle', o.shuffle ?? true);
     if (o.seed !== undefined) integerSeed('seed', o.seed);
     const startTimeoutMs = nonNegativeMs('startTimeoutMs', o.startTimeoutMs ?? 5000);
+    const stepTimeoutMs = optionalPositiveMs('stepTimeoutMs', o.stepTimeoutMs);
     const nextEpoch = limitEpochs(count, o.numEpochs);
     const registry = o.registry ?? defaultRegistry;
     const random = shuffle ? new Random(o.seed) : undefined;
@@ -66,11 +76,24 @@ export class IndexSource<E> extends SourceBase<E> {
     const runner = new QueueRunner<number>({
       queue,
       startTimeoutMs,
+      stepTimeoutMs,
+      // A stop or a failure also ends whatever serves this queue's consumers (gather workers).
+      ...(onCancel === undefined
+        ? {}
+        : {
+            cancelOp: async (cause: unknown) => {
+              try {
+                await queue.close({ cancelPendingEnqueues: true, cause });
+              } finally {
+                onCancel();
+              }
+            },
+          }),
       enqueueOps: [
-        async ({ signal }) => {
+        async ({ signal, untimed }) => {
           const n = nextEpoch();
           const order = random === undefined ? identity : Array.from(random.permutation(n));
-          await queue.enqueueMany(order, { signal });
+          await untimed(queue.enqueueMany(order, { signal }));
         },
       ],
     });
@@ -95,7 +118,9 @@ export class IndexSource<E> extends SourceBase<E> {
    * ```
    */
   async dequeue(options?: BlockingOptions): Promise<E> {
-    return this.#elementAt(await this.#queue.dequeue(options));
+    const index = await this.#queue.dequeue(options);
+    this.#taken++;
+    return this.#elementAt(index);
   }
 
   /**
@@ -107,15 +132,48 @@ export class IndexSource<E> extends SourceBase<E> {
    * ```
    */
   override async dequeueUpTo(n: number, options?: BlockingOptions): Promise<E[]> {
-    const queue = this.#queue;
-    // Take what is there now, without waiting for a full n, so a fast consumer is never held
-    // back by a slow epoch refill; wait only when nothing is there.
-    const ready = Math.min(n, queue.size);
-    const indices = await (ready > 0
-      ? queue.dequeueMany(ready, options)
-      : queue.dequeueUpTo(1, options));
+    const { indices } = await this.takeIndices(n, false, options);
     const out = new Array<E>(indices.length);
     for (let i = 0; i < indices.length; i++) out[i] = this.#elementAt(indices[i] as number);
     return out;
+  }
+
+  /**
+   * Takes the next indices: with `exact`, `n` of them atomically (fewer only for the
+   * remainder once the queue is closed); otherwise 1..n, whatever is ready now, waiting only
+   * when nothing is. `first` is the stream position of `indices[0]`: how many examples were
+   * given out before it, over all epochs (takes settle in call order).
+   *
+   * @example
+   * ```ts
+   * const { indices, first } = await this.takeIndices(100, true, { signal });
+   * ```
+   */
+  protected async takeIndices(
+    n: number,
+    exact: boolean,
+    options?: BlockingOptions,
+  ): Promise<{ indices: number[]; first: number }> {
+    const queue = this.#queue;
+    let indices: number[];
+    if (exact) {
+      try {
+        indices = await queue.dequeueMany(n, options);
+      } catch (error) {
+        // Closed with fewer than n left: the remainder (or `OutOfRangeError` if none).
+        if (!(error instanceof OutOfRangeError && queue.isClosed)) throw error;
+        indices = await queue.dequeueUpTo(n, options);
+      }
+    } else {
+      // Take what is there now, without waiting for a full n, so a fast consumer is never held
+      // back by a slow epoch refill; wait only when nothing is there.
+      const ready = Math.min(n, queue.size);
+      indices = await (ready > 0
+        ? queue.dequeueMany(ready, options)
+        : queue.dequeueUpTo(1, options));
+    }
+    const first = this.#taken;
+    this.#taken += indices.length;
+    return { indices, first };
   }
 }

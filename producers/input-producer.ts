@@ -1,6 +1,8 @@
 import { disposeTensorsIn } from '../src/dispose.js';
 import type { Component } from '../src/element.js';
 import { inferSpec, type ElementSpec } from '../src/element-spec.js';
+import { InvalidArgumentError } from '../src/errors.js';
+import { checkRowShape, formatShape, shapeSize } from '../src/row-shape.js';
 import { IndexSource } from './index-source.js';
 import { ColumnReader, type Column } from './columns.js';
 import type { ProducerOptions } from './producer-options.js';
@@ -33,6 +35,18 @@ export function inputProducer<C extends Component = Component>(
   options?: InputProducerOptions,
 ): IndexSource<C> {
   const reader = new ColumnReader(inputTensor, 'inputTensor');
+  const elementShape: unknown = options?.elementShape;
+  if (elementShape !== undefined) {
+    // Checked here, so that the messages name `elementShape` (and not the batchers' `shapes`).
+    const shape = checkRowShape(elementShape, 'elementShape', false);
+    if (shapeSize(shape) !== reader.rowSize) {
+      throw new InvalidArgumentError(
+        `Expected \`elementShape\` to hold ${reader.rowSize} value${reader.rowSize === 1 ? '' : 's'} ` +
+          `per row (the rows of \`inputTensor\` have shape ${formatShape(reader.rowShape)}), ` +
+          `got ${formatShape(shape)}`,
+      );
+    }
+  }
   // Row 0 only serves to infer the spec. Rows of a string tensor of rank >= 2 are new string
   // tensors, so it is released here: nothing else ever takes it.
   const first = reader.row(0);

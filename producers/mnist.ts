@@ -70,6 +70,9 @@ interface ResolvedMnistOptions {
 }
 
 function resolveOptions(options: MnistOptions): ResolvedMnistOptions {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument('options', 'an object', options);
+  }
   return {
     scale: booleanOption('scale', options.scale ?? true),
     oneHot: booleanOption('oneHot', options.oneHot ?? false),
@@ -150,6 +153,8 @@ export async function loadMnistSplit(
   options: MnistOptions = {},
 ): Promise<MnistSplit> {
   const resolved = resolveOptions(options);
+  checkPath('imagesPath', imagesPath);
+  checkPath('labelsPath', labelsPath);
   const [rawImages, rawLabels] = await Promise.all([
     readIdxFile(imagesPath),
     readIdxFile(labelsPath),
@@ -162,6 +167,13 @@ export async function loadMnistSplit(
     );
   }
   return { images, labels };
+}
+
+/** Throws unless `value` is a non-empty string (a number would be taken as a file descriptor). */
+function checkPath(name: string, value: unknown): void {
+  if (typeof value !== 'string' || value === '') {
+    throw invalidArgument(name, 'a path (a non-empty string)', value);
+  }
 }
 
 /** Path of one standard file in `dir`, or an error naming the file that is missing. */
@@ -191,6 +203,7 @@ function requireMnistFile(dir: string, name: string): string {
  */
 export async function loadMnist(dir: string, options: MnistOptions = {}): Promise<MnistData> {
   resolveOptions(options); // reject bad options before touching the disk
+  checkPath('dir', dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new InvalidArgumentError(`MNIST directory \`${dir}\` not found`);
   }
@@ -240,6 +253,16 @@ export function splitTrainHeldOut(
   split: MnistSplit,
   heldOut: number,
 ): { train: MnistSplit; test: MnistSplit } {
+  const images = (split as Partial<MnistSplit> | null)?.images;
+  const labels = (split as Partial<MnistSplit> | null)?.labels;
+  if (
+    !Array.isArray(images?.shape) ||
+    !ArrayBuffer.isView(images.data) ||
+    !Array.isArray(labels?.shape) ||
+    !ArrayBuffer.isView(labels.data)
+  ) {
+    throw invalidArgument('split', 'an MNIST split ({ images, labels })', split);
+  }
   const n = split.images.shape[0];
   if (!Number.isInteger(heldOut) || heldOut < 1 || heldOut > n - 1) {
     throw invalidArgument(

@@ -26,4 +26,12 @@ export interface ProducerOptions {
    * `FailedPreconditionError`. Default 5000.
    */
   readonly startTimeoutMs?: number | undefined;
+  /**
+   * Fails the producer's stage with `DeadlineExceededError` when one step of its runner (making
+   * the next epoch's order) takes longer than this many milliseconds. Time spent waiting for
+   * room in the producer's queue (a slow consumer) does not count. Work done on the examples
+   * (`map`) runs in the consuming batcher's steps: limit it with the batcher's
+   * `stepTimeoutMs`. A positive finite number; default: no limit.
+   */
+  readonly stepTimeoutMs?: number | undefined;
 }

@@ -229,8 +229,18 @@ export class BatchAssembler {
   }
 }
 
-/** One tensor per batched component; if creating one fails, those created are disposed. */
-function toTensors(batches: readonly ArrayBatch[], specs: readonly ComponentSpec[]): Tensor[] {
+/**
+ * One tensor per batched component; if creating one fails, those created are disposed.
+ *
+ * @example
+ * ```ts
+ * const [x] = toTensors([{ data: new Float32Array(4), shape: [2, 2] }], [{ dtype: 'float32', shape: [2] }]);
+ * ```
+ */
+export function toTensors(
+  batches: readonly ArrayBatch[],
+  specs: readonly ComponentSpec[],
+): Tensor[] {
   const tensors: Tensor[] = [];
   try {
     for (let c = 0; c < batches.length; c++) {

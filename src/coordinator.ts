@@ -303,6 +303,7 @@ export class Coordinator {
     if (threads !== undefined) {
       if (
         threads === null ||
+        typeof threads !== 'object' ||
         typeof (threads as Partial<Iterable<Thread>>)[Symbol.iterator] !== 'function'
       ) {
         throw invalidArgument('threads', 'an iterable of threads', threads);

@@ -25,7 +25,9 @@ export {
   type QueueRunnerOptions,
   type EnqueueOp,
   type QueueCloseOp,
+  type StepContext,
 } from './queue-runner.js';
+export { failedStage } from './stage.js';
 export {
   QueueRunnerRegistry,
   defaultRegistry,
@@ -35,6 +37,7 @@ export {
 } from './registry.js';
 export type { ErrorClass } from './error-classes.js';
 export { SourceBase, MappedSource, type Source, type MapFn } from './source.js';
+export { isBlockSource, type BlockSource, type RowBlock } from './row-block.js';
 export type {
   TypedArray,
   Component,

@@ -99,6 +99,8 @@ export class LooperThread implements Thread {
     target: () => unknown,
     options?: LooperThreadOptions,
   ): LooperThread {
+    // Required here, as in TensorFlow: a looper started with nothing to run is a mistake.
+    if (typeof target !== 'function') throw invalidArgument('target', 'a function', target);
     const thread = new LooperThread(coord, intervalMs, target, options);
     thread.start();
     return thread;

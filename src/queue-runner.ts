@@ -5,22 +5,48 @@ import { DeadlineExceededError, OutOfRangeError } from './errors.js';
 import { errorClassList, isInstanceOfAny, type ErrorClass } from './error-classes.js';
 import type { FedQueue } from './queue.js';
 import type { Thread } from './types.js';
-import { invalidArgument, nonNegativeMs } from './validate.js';
+import { markFailedStage } from './stage.js';
+import { invalidArgument, nonNegativeMs, optionalPositiveMs } from './validate.js';
 import { YieldPoint } from './yield-point.js';
 
 /**
- * One step of a runner thread: typically dequeue upstream, transform, enqueue into the
- * runner's queue. Pass `signal` to every blocking call so that a stop releases it.
+ * What a runner passes to each call of an {@link EnqueueOp}.
  *
  * @example
  * ```ts
- * const op: EnqueueOp = async ({ signal }) => {
- *   const x = await upstream.dequeue({ signal });
- *   await queue.enqueue(x * 2, { signal });
+ * const op: EnqueueOp = async ({ signal, untimed }) => {
+ *   const x = await upstream.dequeue({ signal }); // counts toward stepTimeoutMs
+ *   await untimed(queue.enqueue(x * 2, { signal })); // waiting for room does not
  * };
  * ```
  */
-export type EnqueueOp = (context: { readonly signal: AbortSignal }) => Promise<void> | void;
+export interface StepContext {
+  /** Aborted at a stop: pass it to every blocking call so that the stop releases it. */
+  readonly signal: AbortSignal;
+  /**
+   * Awaits `pending` with the step's `stepTimeoutMs` clock stopped, and gives its outcome.
+   * Wrap the enqueue into the runner's own queue in it: time spent waiting for room there is
+   * backpressure from a slow consumer, not a stuck step, and must never fail the stage. Without
+   * `stepTimeoutMs` it only returns `pending` (as a promise).
+   */
+  readonly untimed: <R>(pending: PromiseLike<R>) => Promise<R>;
+}
+
+/**
+ * One step of a runner thread: typically dequeue upstream, transform, enqueue into the
+ * runner's queue. Pass `signal` to every blocking call so that a stop releases it, and wrap
+ * the enqueue into the runner's queue in `untimed` so that backpressure never counts toward
+ * `stepTimeoutMs`.
+ *
+ * @example
+ * ```ts
+ * const op: EnqueueOp = async ({ signal, untimed }) => {
+ *   const x = await upstream.dequeue({ signal });
+ *   await untimed(queue.enqueue(x * 2, { signal }));
+ * };
+ * ```
+ */
+export type EnqueueOp = (context: StepContext) => Promise<void> | void;
 
 /** Closes or cancels a runner's queue; `cause` is why input ended, if it ended by a failure. */
 export type QueueCloseOp = (cause?: unknown) => Promise<void> | void;
@@ -55,7 +81,12 @@ export interface QueueRunnerOptions<T> {
    * consumer gets `FailedPreconditionError` instead of hanging. Default 5000.
    */
   readonly startTimeoutMs?: number | undefined;
-  /** A step taking longer than this fails with `DeadlineExceededError`. Default: no limit. */
+  /**
+   * A step taking longer than this many milliseconds fails the stage with
+   * `DeadlineExceededError` (naming the queue, the thread and the limit), reported like any
+   * other failure. Time the step spends inside `untimed` (waiting for room in the runner's
+   * own queue) does not count. A positive finite number; default: no limit.
+   */
   readonly stepTimeoutMs?: number | undefined;
   /** Receives what is left in the queue at a stop. Default: disposes the tensors in it. */
   readonly onDiscard?: ((elements: T[]) => void) | undefined;
@@ -67,7 +98,6 @@ interface Run {
   /** Stops the threads of a run without a coordinator. */
   readonly controller: AbortController | undefined;
   readonly signal: AbortSignal;
-  readonly context: { readonly signal: AbortSignal };
   /** Threads that have not ended yet. */
   live: number;
   /** The upstream failure carried by the first end-of-input error, if any. */
@@ -83,6 +113,100 @@ interface Run {
 /** How a step failed; a wrapper, because anything (even `undefined`) can be thrown. */
 interface Failure {
   readonly error: unknown;
+}
+
+/** `untimed` without a step clock: nothing to stop. */
+function passThrough<R>(pending: PromiseLike<R>): Promise<R> {
+  return Promise.resolve(pending);
+}
+
+/**
+ * One thread's step timer for `stepTimeoutMs`: runs while a step runs, stands still while the
+ * step waits inside `untimed`, and calls the expiry handler once the step has used up the
+ * limit. One timer at a time, cleared at the end of every step.
+ */
+class StepClock {
+  readonly #limitMs: number;
+  /** Counts steps, so that a late `untimed` settlement never touches a later step's clock. */
+  #step = 0;
+  #running = false;
+  #remaining = 0;
+  #since = 0;
+  #paused = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #onExpire: (() => void) | undefined;
+
+  constructor(limitMs: number) {
+    this.#limitMs = limitMs;
+  }
+
+  /** Starts the clock for a new step. */
+  begin(): void {
+    this.#step++;
+    this.#running = true;
+    this.#remaining = this.#limitMs;
+    this.#paused = 0;
+    this.#onExpire = undefined;
+    this.#arm();
+  }
+
+  /** Sets what to do when the running step runs out of time. */
+  onExpire(handler: () => void): void {
+    this.#onExpire = handler;
+  }
+
+  /** Stops the clock: the step ended (or was abandoned). */
+  end(): void {
+    this.#running = false;
+    this.#onExpire = undefined;
+    this.#disarm();
+  }
+
+  /** The thread's `StepContext.untimed`: stops the clock until `pending` settles. */
+  readonly untimed = <R>(pending: PromiseLike<R>): Promise<R> => {
+    const settled = Promise.resolve(pending);
+    if (!this.#running) return settled;
+    const step = this.#step;
+    this.#pause();
+    return settled.finally(() => {
+      if (this.#running && this.#step === step) this.#resume();
+    });
+  };
+
+  #pause(): void {
+    if (this.#paused++ > 0) return;
+    this.#disarm();
+    this.#remaining -= performance.now() - this.#since;
+  }
+
+  #resume(): void {
+    if (--this.#paused > 0) return;
+    this.#arm();
+  }
+
+  #arm(): void {
+    this.#since = performance.now();
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#onExpire?.();
+      },
+      Math.max(0, this.#remaining),
+    );
+  }
+
+  #disarm(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** One runner thread: its name, its step clock (with `stepTimeoutMs`) and its op context. */
+interface ThreadState {
+  readonly name: string;
+  readonly clock: StepClock | undefined;
+  readonly context: StepContext;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -186,13 +310,7 @@ export class QueueRunner<T> {
       options.queueClosedErrorTypes ?? [OutOfRangeError],
     );
     const startTimeoutMs = nonNegativeMs('startTimeoutMs', options.startTimeoutMs ?? 5000);
-    const stepTimeoutMs = options.stepTimeoutMs;
-    if (
-      stepTimeoutMs !== undefined &&
-      (typeof stepTimeoutMs !== 'number' || !Number.isFinite(stepTimeoutMs) || stepTimeoutMs <= 0)
-    ) {
-      throw invalidArgument('stepTimeoutMs', 'a finite number of milliseconds > 0', stepTimeoutMs);
-    }
+    const stepTimeoutMs = optionalPositiveMs('stepTimeoutMs', options.stepTimeoutMs);
     this.#queue = queue;
     this.#enqueueOps = Object.freeze([...(ops as EnqueueOp[])]);
     this.#closeOp = closeOp ?? ((cause) => queue.close({ cause }));
@@ -273,7 +391,6 @@ export class QueueRunner<T> {
       coord,
       controller,
       signal,
-      context: Object.freeze({ signal }),
       live: this.#enqueueOps.length,
       endCause: undefined,
       failure: undefined,
@@ -292,7 +409,7 @@ export class QueueRunner<T> {
             alive = false;
             resolve();
           };
-          this.#loop(run, op, name).then(end, end);
+          this.#loop(run, op, this.#threadState(run, name)).then(end, end);
         };
       });
       starts.push(start);
@@ -313,12 +430,19 @@ export class QueueRunner<T> {
     return threads;
   }
 
+  #threadState(run: Run, name: string): ThreadState {
+    const limit = this.#stepTimeoutMs;
+    const clock = limit === undefined ? undefined : new StepClock(limit);
+    const untimed = clock === undefined ? passThrough : clock.untimed;
+    return { name, clock, context: Object.freeze({ signal: run.signal, untimed }) };
+  }
+
   /** One thread: repeats its op, then handles why it ended. Never rejects. */
-  async #loop(run: Run, op: EnqueueOp, threadName: string): Promise<void> {
+  async #loop(run: Run, op: EnqueueOp, thread: ThreadState): Promise<void> {
     let failure: Failure | undefined;
     const yieldPoint = new YieldPoint();
     while (!run.signal.aborted) {
-      failure = await this.#step(run, op, threadName);
+      failure = await this.#step(run, op, thread);
       if (failure !== undefined) break;
       const turn = yieldPoint.due();
       if (turn !== undefined) await turn;
@@ -343,46 +467,53 @@ export class QueueRunner<T> {
    * judged when it happens, not when the loop gets to it, so siblings failing together are
    * all reported. The result is always awaited, so threads take turns even with sync ops.
    */
-  #step(run: Run, op: EnqueueOp, threadName: string): Promise<Failure | undefined> | undefined {
+  #step(run: Run, op: EnqueueOp, thread: ThreadState): Promise<Failure | undefined> | undefined {
+    const clock = thread.clock;
+    // Started before the op runs, so that an `untimed` in its synchronous part stops it.
+    clock?.begin();
     let result: unknown;
     try {
-      result = op(run.context);
+      result = op(thread.context);
     } catch (error) {
+      clock?.end();
       return run.signal.aborted ? undefined : Promise.resolve({ error });
     }
-    if (!isThenable(result)) return undefined;
-    return this.#race(run, result, this.#stepTimeoutMs, threadName);
+    if (!isThenable(result)) {
+      clock?.end();
+      return undefined;
+    }
+    return this.#race(run, result, clock, thread.name);
   }
 
   /**
    * Settles with the outcome of `pending`, or with `undefined` at once at a stop (abandoning
-   * `pending`), or with a `DeadlineExceededError` failure after `timeoutMs`. The timer and
-   * the stop hook are removed whichever comes first; a late settlement of `pending` is
+   * `pending`), or with a `DeadlineExceededError` failure when `clock` runs out. The clock and
+   * the stop hook are stopped whichever comes first; a late settlement of `pending` is
    * handled and dropped.
    */
   #race(
     run: Run,
     pending: PromiseLike<unknown>,
-    timeoutMs: number | undefined,
+    clock: StepClock | undefined,
     threadName: string,
   ): Promise<Failure | undefined> {
     return new Promise<Failure | undefined>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
       const finish = (outcome: Failure | undefined): void => {
         run.abandonSteps.delete(abandon);
-        if (timer !== undefined) clearTimeout(timer);
+        clock?.end();
         resolve(outcome);
       };
       const abandon = (): void => finish(undefined);
       run.abandonSteps.add(abandon);
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
+      if (clock !== undefined) {
+        const limit = this.#stepTimeoutMs;
+        clock.onExpire(() => {
           const error = new DeadlineExceededError(
             `QueueRunner for queue '${this.name}' (${threadName}): a step took longer than ` +
-              `stepTimeoutMs = ${timeoutMs} ms`,
+              `stepTimeoutMs = ${limit} ms`,
           );
           finish({ error });
-        }, timeoutMs);
+        });
       }
       Promise.resolve(pending).then(
         () => finish(undefined),
@@ -403,8 +534,13 @@ export class QueueRunner<T> {
     }
   }
 
-  /** A failure: to the coordinator, or (without one) kept, and the run stopped. */
+  /**
+   * A failure: marked with this stage's name (see `failedStage`), then to the coordinator, or
+   * (without one) kept, and the run stopped. Marked first, so that the cancelling close the
+   * stop runs already sees the stage.
+   */
   #report(run: Run, error: unknown): void {
+    markFailedStage(error, this.name);
     if (run.coord !== undefined) {
       try {
         run.coord.requestStop(error);

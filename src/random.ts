@@ -29,6 +29,14 @@ export class Random {
     return uniformInt(this.#rng, 0, n - 1);
   }
 
+  /** A uniform float in `[0, 1)` with 53 random bits (like `Math.random`). */
+  float(): number {
+    return (
+      (uniformInt(this.#rng, 0, 0x3ffffff) * 0x8000000 + uniformInt(this.#rng, 0, 0x7ffffff)) /
+      2 ** 53
+    );
+  }
+
   /** Shuffles `items` in place (Fisher-Yates) and returns it. */
   shuffle<A extends { length: number; [i: number]: unknown }>(items: A): A {
     for (let i = items.length - 1; i > 0; i--) {
@@ -46,4 +54,21 @@ export class Random {
     for (let i = 0; i < n; i++) p[i] = i;
     return this.shuffle(p);
   }
+}
+
+/**
+ * A 31-bit seed for item `position` of a stream seeded with `seed`: neighbouring positions
+ * get unrelated seeds (a murmur3-style finaliser), so per-item generators do not correlate.
+ *
+ * @example
+ * ```ts
+ * new Random(seedFor(7, 12)).float(); // the same on every run, for item 12 of seed 7
+ * ```
+ */
+export function seedFor(seed: number, position: number): number {
+  let h = Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(position | 0, 0x85ebca6b);
+  h ^= Math.floor(position / 2 ** 32);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & 0x7fffffff;
 }

@@ -1,4 +1,4 @@
-import type { Coordinator } from './coordinator.js';
+import { Coordinator } from './coordinator.js';
 import { QueueRunner } from './queue-runner.js';
 import type { Thread } from './types.js';
 import { invalidArgument } from './validate.js';
@@ -146,6 +146,10 @@ export function startQueueRunners(options: StartQueueRunnersOptions = {}): Threa
     throw invalidArgument('options', 'an object', options);
   }
   const registry = checkRegistry(options.registry ?? defaultRegistry);
+  // Checked here too, so that it is rejected even when there is no runner to start.
+  if (options.coord !== undefined && !(options.coord instanceof Coordinator)) {
+    throw invalidArgument('coord', 'a Coordinator', options.coord);
+  }
   const runners = registry.runners;
   const threads: Thread[] = [];
   for (const runner of runners) {

@@ -2,6 +2,7 @@ import { disposeTensorsIn } from './dispose.js';
 import { CancelledError } from './errors.js';
 import type { ElementSpec } from './element-spec.js';
 import type { BlockingOptions } from './types.js';
+import { invalidArgument } from './validate.js';
 
 /**
  * Anything a batcher can read examples from: an object with `dequeue()`, which gives one
@@ -83,6 +84,12 @@ export class MappedSource<E, R> extends SourceBase<R> {
 
   constructor(upstream: Source<E>, fn: MapFn<E, R>) {
     super();
+    // Checked here, not at the first element inside a runner.
+    if (typeof fn !== 'function') throw invalidArgument('fn', 'a function (element) => value', fn);
+    const up = upstream as Partial<Source<E>> | null;
+    if (up === null || typeof up !== 'object' || typeof up.dequeue !== 'function') {
+      throw invalidArgument('upstream', 'a source (an object with a dequeue() method)', upstream);
+    }
     this.#upstream = upstream;
     this.#fn = fn;
   }

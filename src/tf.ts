@@ -9,6 +9,8 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
+import { FailedPreconditionError } from './errors.js';
+import { invalidArgument } from './validate.js';
 
 /** The tfjs namespace type (tfjs-node has the same shape). */
 export type Tf = typeof tfjs;
@@ -18,6 +20,8 @@ export type TfImpl = 'tfjs-node' | 'tfjs';
 
 /** A backend `useBackend` accepts: `auto` picks tfjs-node's `tensorflow`, else `wasm`, else `cpu`. */
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 async function loadTf(): Promise<{ tf: Tf; impl: TfImpl }> {
   // A variable specifier so that the compiler does not require the optional package.
@@ -63,7 +67,8 @@ async function registerWasm(): Promise<void> {
 /**
  * Selects the backend and waits until it is ready; returns the name in use. `auto` (the
  * default) picks `tensorflow` when tfjs-node loaded, else `wasm` (about 5x faster than `cpu`
- * for training here), else `cpu`.
+ * for training here), else `cpu`. Throws `InvalidArgumentError` for another name, and
+ * `FailedPreconditionError` for `tensorflow` where tfjs-node is not installed.
  *
  * @example
  * ```ts
@@ -71,9 +76,12 @@ async function registerWasm(): Promise<void> {
  * ```
  */
 export async function useBackend(name: BackendName = 'auto'): Promise<string> {
+  if (!BACKEND_NAMES.includes(name)) {
+    throw invalidArgument('name', `one of ${BACKEND_NAMES.map((b) => `'${b}'`).join(', ')}`, name);
+  }
   const want = name === 'auto' ? (tfImpl === 'tfjs-node' ? 'tensorflow' : 'wasm') : name;
   if (want === 'tensorflow' && tfImpl !== 'tfjs-node') {
-    throw new Error(
+    throw new FailedPreconditionError(
       'Backend `tensorflow` needs @tensorflow/tfjs-node, which is not installed here; use `wasm` or `cpu`',
     );
   }

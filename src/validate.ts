@@ -16,14 +16,20 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
     return `\`${String(value)}\` (${typeof value})`;
   }
-  if (typeof value === 'function') return `\`${value.name || 'anonymous'}\` (function)`;
-  if (ArrayBuffer.isView(value)) {
-    const length = 'length' in value ? (value as { length: number }).length : value.byteLength;
-    return `\`${value.constructor.name}(${length})\``;
+  if (typeof value === 'symbol') return `\`${value.toString()}\` (symbol)`;
+  try {
+    if (typeof value === 'function') return `\`${value.name || 'anonymous'}\` (function)`;
+    if (ArrayBuffer.isView(value)) {
+      const length = 'length' in value ? (value as { length: number }).length : value.byteLength;
+      return `\`${value.constructor.name}(${length})\``;
+    }
+    if (Array.isArray(value)) return `\`Array(${value.length})\``;
+    const ctor: unknown = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return `\`${typeof ctor === 'string' && ctor !== '' && ctor !== 'Object' ? ctor : 'object'}\` (object)`;
+  } catch {
+    // A revoked proxy, a throwing getter: still say what kind of value it is.
+    return `\`${typeof value}\` (${typeof value})`;
   }
-  if (Array.isArray(value)) return `\`Array(${value.length})\``;
-  const ctor = value.constructor?.name;
-  return `\`${ctor && ctor !== 'Object' ? ctor : 'object'}\` (object)`;
 }
 
 /**
@@ -88,6 +94,46 @@ export function nonNegativeMs(name: string, value: unknown): number {
     throw invalidArgument(name, 'a finite number of milliseconds >= 0', value);
   }
   return value;
+}
+
+/**
+ * Returns `undefined` (no limit) for `undefined` or `null` (not given, like every optional
+ * option), `value` when it is a finite number > 0 (a time limit in milliseconds), else throws
+ * {@link InvalidArgumentError}.
+ *
+ * @example
+ * ```ts
+ * const stepTimeoutMs = optionalPositiveMs('stepTimeoutMs', options.stepTimeoutMs); // e.g. 60000
+ * ```
+ */
+export function optionalPositiveMs(name: string, value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw invalidArgument(name, 'a finite number of milliseconds > 0', value);
+  }
+  return value;
+}
+
+/**
+ * Whether `value` is an `AbortSignal`. Duck-typed (`aborted` and `addEventListener`), so that a
+ * signal from another realm (a `vm` context, a test environment) passes too.
+ *
+ * @example
+ * ```ts
+ * isAbortSignal(new AbortController().signal); // true
+ * isAbortSignal('stop'); // false
+ * ```
+ */
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  if (value instanceof AbortSignal) return true;
+  const s = value as Partial<AbortSignal> | null;
+  return (
+    s !== null &&
+    typeof s === 'object' &&
+    typeof s.aborted === 'boolean' &&
+    typeof s.addEventListener === 'function' &&
+    typeof s.removeEventListener === 'function'
+  );
 }
 
 /**

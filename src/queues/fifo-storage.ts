@@ -5,8 +5,9 @@ import type { QueueStorage } from './storage.js';
 export class FifoStorage<T> implements QueueStorage<T> {
   readonly #items: Deque<T>;
 
+  /** @param capacity a size hint (not validated yet: the queue checks it after this). */
   constructor(capacity: number) {
-    this.#items = new Deque<T>(Math.min(capacity, 1024));
+    this.#items = new Deque<T>(typeof capacity === 'number' ? Math.min(capacity, 1024) : 16);
   }
 
   get size(): number {

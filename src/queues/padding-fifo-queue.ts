@@ -1,6 +1,7 @@
 import { padElements } from '../padding.js';
 import type { Element } from '../element.js';
-import { inferSpec, type ElementSpec, type Shapes } from '../element-spec.js';
+import { inferSpec, isPlainObject, type ElementSpec, type Shapes } from '../element-spec.js';
+import { invalidArgument } from '../validate.js';
 import { checkElementFits } from '../element-check.js';
 import { FifoStorage } from './fifo-storage.js';
 import { QueueBase, type QueueOptions } from './queue-base.js';
@@ -41,6 +42,15 @@ export class PaddingFIFOQueue<T extends Element> extends QueueBase<T> {
   /** @param options `{ capacity, shapes?, name? }` */
   constructor(options: PaddingFIFOQueueOptions) {
     super(options, 'padding_fifo_queue', new FifoStorage<T>(options?.capacity ?? 1));
+    const shapes: unknown = options.shapes;
+    // The element's form is known only at the first enqueue; the form of `shapes` now.
+    if (shapes !== undefined && !Array.isArray(shapes) && !isPlainObject(shapes)) {
+      throw invalidArgument(
+        'shapes',
+        'row shapes: a shape, a list of shapes or a record of shapes',
+        shapes,
+      );
+    }
     this.#shapes = options.shapes;
   }
 

@@ -5,9 +5,11 @@ import {
   OutOfRangeError,
 } from '../errors.js';
 import type { CloseOptions, FedQueue } from '../queue.js';
+import { describeFailure } from '../stage.js';
 import type { BlockingOptions } from '../types.js';
 import {
   invalidArgument,
+  isAbortSignal,
   nonNegativeInteger,
   nonNegativeMs,
   positiveInteger,
@@ -243,6 +245,14 @@ export abstract class QueueBase<T> implements FedQueue<T> {
     if (options === null || typeof options !== 'object') {
       return Promise.reject(invalidArgument('options', 'an object', options));
     }
+    if (
+      options.cancelPendingEnqueues !== undefined &&
+      typeof options.cancelPendingEnqueues !== 'boolean'
+    ) {
+      return Promise.reject(
+        invalidArgument('cancelPendingEnqueues', 'a boolean', options.cancelPendingEnqueues),
+      );
+    }
     if (options.cancelPendingEnqueues === true) {
       this.#cancelClose(options.cause);
       return Promise.resolve();
@@ -387,6 +397,9 @@ export abstract class QueueBase<T> implements FedQueue<T> {
       throw invalidArgument('options', 'an object', options);
     }
     if (options.timeoutMs !== undefined) nonNegativeMs('timeoutMs', options.timeoutMs);
+    if (options.signal !== undefined && !isAbortSignal(options.signal)) {
+      throw invalidArgument('signal', 'an AbortSignal', options.signal);
+    }
     if (options.signal?.aborted) {
       throw new CancelledError(`${op} on ${this.#describe()} was aborted`, {
         cause: options.signal.reason,
@@ -505,10 +518,13 @@ export abstract class QueueBase<T> implements FedQueue<T> {
   }
 
   #outOfRange(requested: number): OutOfRangeError {
-    return new OutOfRangeError(
-      `${this.#describe()} is closed and has insufficient elements (requested ${requested}, current size ${this.#storage.size})`,
-      this.#closeCause === undefined ? undefined : { cause: this.#closeCause },
-    );
+    const message = `${this.#describe()} is closed and has insufficient elements (requested ${requested}, current size ${this.#storage.size})`;
+    const cause = this.#closeCause;
+    if (cause === undefined) return new OutOfRangeError(message);
+    // Input ended because a stage failed: say which, and how.
+    return new OutOfRangeError(`${message}; input ended because ${describeFailure(cause)}`, {
+      cause,
+    });
   }
 
   /** Serves the heads of both waiting lists until neither makes progress. */

@@ -1,0 +1,142 @@
+import type { Component } from '../src/element.js';
+import type { ElementSpec } from '../src/element-spec.js';
+import { rebuild } from '../src/rebuild.js';
+import { CancelledError, OutOfRangeError } from '../src/errors.js';
+import type { BlockSource, RowBlock } from '../src/row-block.js';
+import type { BlockingOptions } from '../src/types.js';
+import type { ColumnSet } from './columns.js';
+import { gatherRows, numericLayout } from './gather.js';
+import { BlockBuffers } from '../src/block-buffers.js';
+import { GatherPool } from './gather-pool.js';
+import type { WorkerMapRef } from './gather-task.js';
+import { IndexSource } from './index-source.js';
+import type { ProducerOptions } from './producer-options.js';
+
+/**
+ * How a slice producer gathers rows: on the main thread (`workers: 0`), or on worker threads,
+ * optionally running a per-example map there.
+ *
+ * @example
+ * ```ts
+ * const gathering: Gathering = { workers: 2, map: { module: 'file:///app/augment.js', exportName: 'default', seed: 7 } };
+ * ```
+ */
+export interface Gathering {
+  readonly workers: number;
+  readonly map?: WorkerMapRef | undefined;
+}
+
+/**
+ * The source `sliceInputProducer` returns: an {@link IndexSource} over columns that can also
+ * hand out whole blocks of rows ({@link BlockSource}), which is how `batch` moves examples
+ * without a per-example element, view or queue slot. With `workers`, the rows are gathered
+ * (and mapped, with `workerMap`) on worker threads, so the main thread only receives
+ * finished blocks; per-example `dequeue` then also goes through the workers, so every
+ * consumer sees mapped examples.
+ *
+ * @example
+ * ```ts
+ * const source = sliceInputProducer([images, labels], { numEpochs: 1, workers: 1 });
+ * const block = await source.readBlock(100); // rows of 100 examples, gathered on a worker
+ * ```
+ */
+export class SliceSource<E> extends IndexSource<E> implements BlockSource {
+  readonly #set: ColumnSet;
+  readonly #pool: GatherPool | undefined;
+  readonly #mapped: boolean;
+  /** Recycled block arrays for the main-thread gather (numeric columns only). */
+  readonly #buffers: BlockBuffers | undefined;
+
+  /**
+   * @param set the producer's columns, read.
+   * @param options the producer's options.
+   * @param gathering where rows are gathered (validated by the caller).
+   * @param argName the columns' name in messages.
+   */
+  constructor(
+    set: ColumnSet,
+    options: ProducerOptions | undefined,
+    gathering: Gathering,
+    argName: string,
+  ) {
+    const pool =
+      gathering.workers > 0 ? new GatherPool(set.readers, set.spec, gathering, argName) : undefined;
+    super(
+      set.length,
+      (i) => set.element(i) as E,
+      options,
+      'slice_input_producer',
+      set.spec,
+      pool === undefined ? undefined : () => pool.shutdown(true),
+    );
+    this.#set = set;
+    this.#pool = pool;
+    this.#mapped = gathering.map !== undefined;
+    const layout = numericLayout(set.readers);
+    this.#buffers = layout === undefined ? undefined : new BlockBuffers(layout, false);
+  }
+
+  override get elementSpec(): ElementSpec {
+    return this.#set.spec;
+  }
+
+  /**
+   * The next `n` examples as one block (fewer only for the remainder at the end of input,
+   * then `OutOfRangeError`), taken atomically toward other callers.
+   *
+   * @example
+   * ```ts
+   * const { length, columns: [x, y] } = await source.readBlock(100);
+   * ```
+   */
+  async readBlock(n: number, options?: BlockingOptions): Promise<RowBlock> {
+    return this.#read(n, true, options);
+  }
+
+  override async dequeue(options?: BlockingOptions): Promise<E> {
+    if (!this.#mapped) return super.dequeue(options);
+    return this.#unpack(await this.#read(1, true, options))[0]!;
+  }
+
+  override async dequeueUpTo(n: number, options?: BlockingOptions): Promise<E[]> {
+    if (!this.#mapped) return super.dequeueUpTo(n, options);
+    return this.#unpack(await this.#read(n, false, options));
+  }
+
+  async #read(n: number, exact: boolean, options?: BlockingOptions): Promise<RowBlock> {
+    let taken: { indices: number[]; first: number };
+    try {
+      taken = await this.takeIndices(n, exact, options);
+    } catch (error) {
+      // The end of input, or a stop: the workers are no longer needed.
+      if (error instanceof OutOfRangeError || error instanceof CancelledError) {
+        this.#pool?.shutdown();
+      }
+      throw error;
+    }
+    const { indices, first } = taken;
+    return this.#pool === undefined
+      ? gatherRows(this.#set.readers, indices, this.#buffers)
+      : this.#pool.gather(indices, first);
+  }
+
+  /** The examples of a block, as elements: numbers for scalar rows, views for the others. */
+  #unpack(block: RowBlock): E[] {
+    const { structure, components } = this.#set.spec;
+    // Elements outlive the block: recycled arrays are copied before they are given back.
+    const columns =
+      block.release === undefined ? block.columns : block.columns.map((c) => c.slice());
+    block.release?.();
+    const out = new Array<E>(block.length);
+    for (let j = 0; j < block.length; j++) {
+      const parts: Component[] = columns.map((col, c) => {
+        const shape = components[c]!.shape;
+        if (shape.length === 0) return col[j]!;
+        const size = this.#set.readers[c]!.rowSize;
+        return (col as Float32Array | Int32Array).subarray(j * size, (j + 1) * size);
+      });
+      out[j] = rebuild(structure, parts) as E;
+    }
+    return out;
+  }
+}

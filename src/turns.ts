@@ -1,0 +1,70 @@
+import { CancelledError } from './errors.js';
+
+/**
+ * One reserved place in a {@link Turns} line.
+ *
+ * @example
+ * ```ts
+ * const turn = turns.reserve();
+ * await turn.ready(signal);
+ * try { await queue.enqueue(x); } finally { turn.release(); }
+ * ```
+ */
+export interface Turn {
+  /** Resolves once every earlier turn has been released; rejects when `signal` aborts. */
+  ready(signal?: AbortSignal): Promise<void>;
+  /** Lets the next turn go; idempotent. Call it whatever happened (in a `finally`). */
+  release(): void;
+}
+
+/**
+ * Hands out turns in reservation order, so that concurrent tasks which take their inputs in
+ * order (e.g. consecutive index blocks) also deliver their outputs in that order, whatever
+ * order their work finishes in. This is what keeps a multi-task, multi-worker stage
+ * deterministic: the output sequence is the input sequence.
+ *
+ * @example
+ * ```ts
+ * const turns = new Turns();
+ * const turn = turns.reserve(); // synchronously, in input order
+ * const out = await work(await takeInput());
+ * await turn.ready();
+ * try { deliver(out); } finally { turn.release(); }
+ * ```
+ */
+export class Turns {
+  #tail: Promise<void> = Promise.resolve();
+
+  /** Reserves the next place in line. */
+  reserve(): Turn {
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return {
+      ready: (signal) => (signal === undefined ? previous : untilAborted(previous, signal)),
+      release,
+    };
+  }
+}
+
+function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) {
+    return Promise.reject(
+      new CancelledError('Waiting for a turn was cancelled', { cause: signal.reason }),
+    );
+  }
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void =>
+      reject(new CancelledError('Waiting for a turn was cancelled', { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      () => undefined,
+    );
+  });
+}
