@@ -74,9 +74,13 @@ async function runHere(
     );
   }
   process.stdout.write(`${method}: backend ${backend}\n`);
-  const data = await loadDataSource(source, { scale: true, oneHot: true }).catch((e: unknown) => {
-    throw dataError(e);
-  });
+  // Gather workers read shared memory: load straight into it rather than copy the set again.
+  const shared = method === 'queue' && opts.workers > 0;
+  const data = await loadDataSource(source, { scale: true, oneHot: true, shared }).catch(
+    (e: unknown) => {
+      throw dataError(e);
+    },
+  );
   const n = data.train.images.shape[0];
   if (opts.batchSize > n) {
     throw new UsageError(

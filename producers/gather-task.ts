@@ -49,24 +49,36 @@ export interface WorkerMapRef {
 }
 
 /**
- * One job for a gather worker: copy rows `indices` of every column into fresh arrays, then
- * (optionally) run the per-example map over them.
+ * What every gather worker of a pool is given once, at start (piscina's `workerData`): the
+ * shared columns, the examples' form and the optional map. Tasks then carry only indices.
  *
  * @example
  * ```ts
- * const task: GatherTask = { columns, out, indices: Int32Array.from([5, 2]), first: 0, structure, shapes: [[784], []] };
+ * const setup: GatherSetup = { columns, structure, shapes: [[784], []] };
  * ```
  */
-export interface GatherTask {
+export interface GatherSetup {
   readonly columns: readonly SharedColumn[];
-  /** Where to write: per column, a shared buffer for `indices.length * rowSize` values. */
-  readonly out: readonly { readonly buffer: SharedArrayBuffer; readonly byteOffset: number }[];
-  readonly indices: Int32Array;
-  /** Stream position of `indices[0]` (examples given out before it, over all epochs). */
-  readonly first: number;
   /** The examples' form, to build the element the map sees. */
   readonly structure: ElementStructure;
   /** Row shape of each column (`[]` for scalar rows, which the map sees as numbers). */
   readonly shapes: readonly (readonly number[])[];
   readonly map?: WorkerMapRef | undefined;
+}
+
+/**
+ * One job for a gather worker: copy rows `indices` of every column into the output buffers,
+ * then (optionally) run the per-example map over them.
+ *
+ * @example
+ * ```ts
+ * const task: GatherTask = { out, indices: Int32Array.from([5, 2]), first: 0 };
+ * ```
+ */
+export interface GatherTask {
+  /** Where to write: per column, a shared buffer for `indices.length * rowSize` values. */
+  readonly out: readonly { readonly buffer: SharedArrayBuffer; readonly byteOffset: number }[];
+  readonly indices: Int32Array;
+  /** Stream position of `indices[0]` (examples given out before it, over all epochs). */
+  readonly first: number;
 }

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Component, ComponentRecord } from '../src/element.js';
 import { rebuild } from '../src/rebuild.js';
 import { Random, seedFor } from '../src/random.js';
-import type { GatherTask, SharedColumn, WorkerMapRef } from './gather-task.js';
+import { workerData } from 'piscina';
+import type { GatherSetup, GatherTask, SharedColumn, WorkerMapRef } from './gather-task.js';
 import type { WorkerMapFn, WorkerMapInfo } from './worker-map.js';
 
 type AnyMap = WorkerMapFn<unknown>;
@@ -26,6 +27,9 @@ const CONSTRUCTORS = {
 } as const;
 
 const loadedMaps = new Map<string, Promise<AnyMap>>();
+
+/** The pool's setup, given to every worker once. */
+const setup = workerData as GatherSetup;
 
 /**
  * Imports a map module. A TypeScript module under tsx (tests, `tsx` scripts) may only be
@@ -84,27 +88,22 @@ function gatherColumn(
 }
 
 /** The element the map sees for example `j`: rows as views into the outputs, scalars as numbers. */
-function exampleAt(
-  task: GatherTask,
-  outs: readonly (Float32Array | Int32Array)[],
-  j: number,
-): unknown {
+function exampleAt(outs: readonly (Float32Array | Int32Array)[], j: number): unknown {
   const parts: Component[] = outs.map((out, c) => {
-    const size = task.columns[c]!.rowSize;
-    return task.shapes[c]!.length === 0 ? out[j]! : out.subarray(j * size, (j + 1) * size);
+    const size = setup.columns[c]!.rowSize;
+    return setup.shapes[c]!.length === 0 ? out[j]! : out.subarray(j * size, (j + 1) * size);
   });
-  return rebuild(task.structure, parts);
+  return rebuild(setup.structure, parts);
 }
 
 /** Writes a returned example back into slot `j` of the outputs, checking its form and sizes. */
 function writeBack(
-  task: GatherTask,
   outs: readonly (Float32Array | Int32Array)[],
   j: number,
   result: unknown,
   position: number,
 ): void {
-  const s = task.structure;
+  const s = setup.structure;
   const parts: unknown[] =
     s.kind === 'bare'
       ? [result]
@@ -114,7 +113,7 @@ function writeBack(
           : []
         : s.keys.map((k) => (result as ComponentRecord | null)?.[k]);
   outs.forEach((out, c) => {
-    const size = task.columns[c]!.rowSize;
+    const size = setup.columns[c]!.rowSize;
     const v = parts[c];
     if (typeof v === 'number' && size === 1) {
       out[j] = v;
@@ -132,10 +131,10 @@ function writeBack(
 }
 
 async function applyMap(
+  ref: WorkerMapRef,
   task: GatherTask,
   outs: readonly (Float32Array | Int32Array)[],
 ): Promise<void> {
-  const ref = task.map!;
   const fn = await loadMap(ref);
   for (let j = 0; j < task.indices.length; j++) {
     const position = task.first + j;
@@ -145,9 +144,9 @@ async function applyMap(
       position,
       random: () => (random ??= new Random(seedFor(ref.seed, position))).float(),
     };
-    let result = fn(exampleAt(task, outs, j), info);
+    let result = fn(exampleAt(outs, j), info);
     if (result instanceof Promise) result = await result;
-    if (result !== undefined) writeBack(task, outs, j, result, position);
+    if (result !== undefined) writeBack(outs, j, result, position);
   }
 }
 
@@ -161,6 +160,6 @@ async function applyMap(
  * ```
  */
 export default async function gather(task: GatherTask): Promise<void> {
-  const outs = task.columns.map((c, k) => gatherColumn(c, task.indices, task.out[k]!));
-  if (task.map !== undefined) await applyMap(task, outs);
+  const outs = setup.columns.map((c, k) => gatherColumn(c, task.indices, task.out[k]!));
+  if (setup.map !== undefined) await applyMap(setup.map, task, outs);
 }

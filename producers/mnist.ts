@@ -19,6 +19,12 @@ export interface MnistOptions {
   oneHot?: boolean;
   /** Number of classes for `oneHot` (labels must be below it). Default `10`. */
   numClasses?: number;
+  /**
+   * Put the arrays in `SharedArrayBuffer`s, so that a `sliceInputProducer` with `workers`
+   * shares them with its worker threads as they are instead of copying the data set once
+   * more. Default `false`.
+   */
+  shared?: boolean;
 }
 
 /** A split's images: one flattened image (`rows * cols` pixels) per row. */
@@ -67,6 +73,20 @@ interface ResolvedMnistOptions {
   scale: boolean;
   oneHot: boolean;
   numClasses: number;
+  shared: boolean;
+}
+
+/** `new Ctor(n)`, in a `SharedArrayBuffer` when `shared`. */
+function alloc<A extends Float32Array | Int32Array | Uint8Array>(
+  Ctor: new (buffer: ArrayBuffer) => A,
+  bytesPerElement: number,
+  n: number,
+  shared: boolean,
+): A {
+  const buffer = shared
+    ? new SharedArrayBuffer(n * bytesPerElement)
+    : new ArrayBuffer(n * bytesPerElement);
+  return new Ctor(buffer as ArrayBuffer);
 }
 
 function resolveOptions(options: MnistOptions): ResolvedMnistOptions {
@@ -77,11 +97,12 @@ function resolveOptions(options: MnistOptions): ResolvedMnistOptions {
     scale: booleanOption('scale', options.scale ?? true),
     oneHot: booleanOption('oneHot', options.oneHot ?? false),
     numClasses: positiveInteger('numClasses', options.numClasses ?? 10),
+    shared: booleanOption('shared', options.shared ?? false),
   };
 }
 
 /** Flattens `[n, rows, cols]` uint8 images to `[n, rows * cols]`, scaled to [0, 1] on request. */
-function toImages(raw: IdxArray, file: string, scale: boolean): MnistImages {
+function toImages(raw: IdxArray, file: string, scale: boolean, shared: boolean): MnistImages {
   const [n, rows, cols] = raw.shape;
   if (raw.shape.length !== 3 || n === undefined || rows === undefined || cols === undefined) {
     throw new InvalidArgumentError(
@@ -94,9 +115,14 @@ function toImages(raw: IdxArray, file: string, scale: boolean): MnistImages {
     );
   }
   const shape: [number, number] = [n, rows * cols];
-  if (!scale) return { data: raw.data, shape };
   const pixels = raw.data;
-  const data = new Float32Array(pixels.length);
+  if (!scale) {
+    if (!shared) return { data: pixels, shape };
+    const copy = alloc(Uint8Array, 1, pixels.length, true);
+    copy.set(pixels);
+    return { data: copy, shape };
+  }
+  const data = alloc(Float32Array, 4, pixels.length, shared);
   // Division rather than multiplication by 1/255 so that 255 maps to exactly 1.
   for (let i = 0; i < pixels.length; i++) data[i] = pixels[i]! / 255;
   return { data, shape };
@@ -112,7 +138,7 @@ function toLabels(raw: IdxArray, file: string, options: ResolvedMnistOptions): M
   }
   const { oneHot, numClasses } = options;
   const expected = oneHot ? `integers from 0 to ${numClasses - 1}` : 'non-negative integers';
-  const ids = new Int32Array(n);
+  const ids = alloc(Int32Array, 4, n, options.shared && !oneHot);
   for (let i = 0; i < n; i++) {
     const label = raw.data[i]!;
     // Checked always, not only for one-hot: a negative or fractional class id would be
@@ -125,7 +151,7 @@ function toLabels(raw: IdxArray, file: string, options: ResolvedMnistOptions): M
     ids[i] = label;
   }
   if (!oneHot) return { data: ids, shape: [n] };
-  const data = new Float32Array(n * numClasses);
+  const data = alloc(Float32Array, 4, n * numClasses, options.shared);
   for (let i = 0; i < n; i++) data[i * numClasses + ids[i]!] = 1;
   return { data, shape: [n, numClasses] };
 }
@@ -159,7 +185,7 @@ export async function loadMnistSplit(
     readIdxFile(imagesPath),
     readIdxFile(labelsPath),
   ]);
-  const images = toImages(rawImages, imagesPath, resolved.scale);
+  const images = toImages(rawImages, imagesPath, resolved.scale, resolved.shared);
   const labels = toLabels(rawLabels, labelsPath, resolved);
   if (images.shape[0] !== labels.shape[0]) {
     throw new InvalidArgumentError(

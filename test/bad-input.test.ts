@@ -594,6 +594,18 @@ for (const [name, call] of producerCalls) {
     add(`${name}(..., { ${key} })`, key, v, (x, ctx) => call({ registry: ctx.registry, [key]: x }));
   }
 }
+for (const [key, v] of [
+  ['workers', -1],
+  ['workers', 1.5],
+  ['workers', '2'],
+  ['workerMap', 'relative/map.js'],
+  ['workerMap', 42],
+  ['workerMap', { module: 'file:///m.js', exportName: '' }],
+] as const) {
+  add(`sliceInputProducer(..., { ${key} })`, key, v, (x, ctx) =>
+    sliceInputProducer([[1, 2, 3]], { registry: ctx.registry, [key]: x }),
+  );
+}
 
 for (const v of ['a.idx', null, undefined, new Set(['a'])]) {
   add('stringInputProducer(stringTensor)', 'stringTensor', v, (s, ctx) => {
@@ -1172,6 +1184,7 @@ for (const [key, v] of [
   ['oneHot', 1],
   ['numClasses', 0],
   ['numClasses', 1.5],
+  ['shared', 'yes'],
 ] as const) {
   add(`loadMnist(dir, { ${key} })`, key, v, (x) => loadMnist('/nonexistent', { [key]: x }), {
     async: true,

@@ -60,6 +60,27 @@ describe('loadMnistSplit', () => {
     expect(images.shape).toEqual([2, 2]);
   });
 
+  it('puts every array in a SharedArrayBuffer with shared: true, same values', async () => {
+    const files = writeMnistSplit(dir, 't10k', { labels: [1, 2], rows: 1, cols: 2 });
+    for (const [scale, oneHot] of [
+      [true, false],
+      [false, true],
+    ] as const) {
+      const plain = await loadMnistSplit(files.images, files.labels, { scale, oneHot });
+      const shared = await loadMnistSplit(files.images, files.labels, {
+        scale,
+        oneHot,
+        shared: true,
+      });
+      expect(shared.images.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(shared.labels.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(plain.images.data.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+      expect(shared.images.data.constructor).toBe(plain.images.data.constructor);
+      expect(Array.from(shared.images.data)).toEqual(Array.from(plain.images.data));
+      expect(Array.from(shared.labels.data)).toEqual(Array.from(plain.labels.data));
+    }
+  });
+
   it('one-hot encodes labels with numClasses', async () => {
     const files = writeMnistSplit(dir, 't10k', { labels: [2, 0] });
     const { labels } = await loadMnistSplit(files.images, files.labels, {
