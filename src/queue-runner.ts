@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { Coordinator } from './coordinator.js';
 import { disposeTensorsIn } from './dispose.js';
-import { DeadlineExceededError, OutOfRangeError } from './errors.js';
+import { DeadlineExceededError, OutOfRangeError, PipelineError } from './errors.js';
 import { errorClassList, isInstanceOfAny, type ErrorClass } from './error-classes.js';
 import type { FedQueue } from './queue.js';
 import type { Thread } from './types.js';
@@ -539,7 +539,16 @@ export class QueueRunner<T> {
    * (without one) kept, and the run stopped. Marked first, so that the cancelling close the
    * stop runs already sees the stage.
    */
-  #report(run: Run, error: unknown): void {
+  #report(run: Run, thrown: unknown): void {
+    // `undefined` (`throw undefined`, a `reject()` without a reason) would reach the
+    // coordinator as a clean stop, and the failure would pass for the end of input.
+    const error =
+      thrown === undefined
+        ? new PipelineError(
+            `QueueRunner for queue '${this.name}': a step failed with undefined ` +
+              '(thrown, or a promise rejected without a reason)',
+          )
+        : thrown;
     markFailedStage(error, this.name);
     if (run.coord !== undefined) {
       try {

@@ -105,16 +105,25 @@ export class MappedSource<E, R> extends SourceBase<R> {
       upstream.dequeueUpTo === undefined
         ? [await upstream.dequeue(options)]
         : await upstream.dequeueUpTo(n, options);
-    const out = new Array<R>(elements.length);
-    for (let i = 0; i < elements.length; i++) {
-      try {
-        out[i] = await this.#apply(elements[i] as E, options);
-      } catch (error) {
-        // The chunk is lost with the failure: release what it holds.
-        disposeTensorsIn(out.slice(0, i));
-        disposeTensorsIn(elements.slice(i + 1));
-        throw error;
+    const out: R[] = [];
+    // The caller stops waiting: the chunk will never be delivered, and the pending call may
+    // never settle, so what is mapped already is released now, not when that call returns.
+    const signal = options?.signal;
+    const release = (): void => disposeTensorsIn(out.splice(0));
+    signal?.addEventListener('abort', release, { once: true });
+    try {
+      for (let i = 0; i < elements.length; i++) {
+        try {
+          out.push(await this.#apply(elements[i] as E, options));
+        } catch (error) {
+          // The chunk is lost with the failure: release what it holds.
+          disposeTensorsIn(out.splice(0));
+          disposeTensorsIn(elements.slice(i + 1));
+          throw error;
+        }
       }
+    } finally {
+      signal?.removeEventListener('abort', release);
     }
     return out;
   }

@@ -66,6 +66,12 @@ function asError(error: unknown): Error {
 
 const leftovers = new WeakMap<Error, readonly unknown[]>();
 
+/** `error`, recorded as rejecting an enqueue that stored none of `elements` (see `notEnqueued`). */
+function noneStored(error: Error, elements: readonly unknown[]): Error {
+  leftovers.set(error, [...elements]);
+  return error;
+}
+
 /**
  * The elements of a rejected `enqueue`/`enqueueMany` that never entered the queue (those
  * before them did). A stage uses it to release what it could not hand on; `[]` for any other
@@ -324,7 +330,7 @@ export abstract class QueueBase<T> implements FedQueue<T> {
   ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (this.#closed) {
-        reject(new CancelledError(`${this.#describe()} is closed`));
+        reject(noneStored(new CancelledError(`${this.#describe()} is closed`), elements));
         return;
       }
       let checked: T[];
@@ -332,7 +338,7 @@ export abstract class QueueBase<T> implements FedQueue<T> {
         this.#checkOptions(options, 'enqueue');
         checked = elements.map((e, i) => this.check(e, single ? 'element' : `elements[${i}]`));
       } catch (error) {
-        reject(asError(error));
+        reject(noneStored(asError(error), elements));
         return;
       }
       // Fast path: nobody is waiting ahead and everything fits.
