@@ -2,11 +2,11 @@
  * End to end (issue 4, target 5): the `queuefeed train` experiment (softmax, batch 100, the
  * same seed and data) fed by the plain generator and by the queue pipeline, on the wasm
  * backend, each run in its own `node` process so that neither inflates the other's memory
- * figures. The variants alternate (generator, queue, queue with `--workers 0`, then again) for
+ * figures. The variants alternate (generator, queue, queue gathering on a worker thread with `--workers 1`, then again) for
  * `repeats` rounds, so that drifting machine load hits all of them alike.
  *
  * Each run is `node dist/cli/queuefeed.js train --method M --epochs E --backend wasm --json
- * FILE [--data DIR] [--workers 0]`: the compiled CLI, as users run it (tsx's loader would add
+ * FILE [--data DIR] [--workers 1]`: the compiled CLI, as users run it (tsx's loader would add
  * its own memory and start-up to every figure, and to every worker thread). `dist/` is rebuilt
  * first (`npm run build`) when a source file is newer than its compiled file; `--runner tsx`
  * runs `cli/queuefeed.ts` through tsx instead, without building.
@@ -18,7 +18,7 @@
  * held-out accuracy; and the ratios to the generator with the targets.
  *
  * Run: `npx tsx bench/end-to-end.ts [--epochs 5] [--repeats 3] [--backend wasm] [--data DIR]
- * [--variants generator,queue,queue-w0] [--runner dist|tsx] [--no-build] [--verbose]
+ * [--variants generator,queue,queue-w1] [--runner dist|tsx] [--no-build] [--verbose]
  * [--json FILE]`.
  */
 import { spawn } from 'node:child_process';
@@ -47,17 +47,17 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_DIRS = ['src', 'producers', 'consumers', 'cli'];
 
 /**
- * The pipelines compared: the generator, the queue pipeline with the CLI's default
- * `--workers`, and the queue pipeline gathering on the main thread (`--workers 0`).
+ * The pipelines compared: the generator, the queue pipeline with the CLI's defaults (rows
+ * gathered on the main thread), and the queue pipeline gathering on a worker (`--workers 1`).
  *
  * @example
  * ```ts
- * const v: EndToEndVariant = 'queue-w0';
+ * const v: EndToEndVariant = 'queue-w1';
  * ```
  */
-export type EndToEndVariant = 'generator' | 'queue' | 'queue-w0';
+export type EndToEndVariant = 'generator' | 'queue' | 'queue-w1';
 
-const VARIANTS: readonly EndToEndVariant[] = ['generator', 'queue', 'queue-w0'];
+const VARIANTS: readonly EndToEndVariant[] = ['generator', 'queue', 'queue-w1'];
 
 /**
  * Options of {@link runEndToEnd}; every field has a default.
@@ -214,7 +214,7 @@ function trainArgs(
     jsonFile,
   ];
   if (data !== undefined) args.push('--data', data);
-  if (variant === 'queue-w0') args.push('--workers', '0');
+  if (variant === 'queue-w1') args.push('--workers', '1');
   return args;
 }
 
@@ -500,8 +500,8 @@ function parseCli(): { options: Partial<EndToEndOptions>; json: string | undefin
     throw new Error(`--runner must be dist or tsx, got ${runner}`);
   }
   const variants = values.variants.split(',').map((v): EndToEndVariant => {
-    if (v !== 'generator' && v !== 'queue' && v !== 'queue-w0') {
-      throw new Error(`--variants: generator, queue or queue-w0, got ${v}`);
+    if (v !== 'generator' && v !== 'queue' && v !== 'queue-w1') {
+      throw new Error(`--variants: generator, queue or queue-w1, got ${v}`);
     }
     return v;
   });

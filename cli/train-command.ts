@@ -169,10 +169,10 @@ export function trainCommand(): Command {
     .addOption(
       new Option(
         '--workers <n>',
-        'worker threads that shuffle-gather the batches off the main thread (queue method; 0 = on the main thread)',
+        'worker threads that gather the batches off the main thread (queue method; 0 = on the main thread, the fastest here)',
       )
         .argParser(integerAtLeast(0))
-        .default(1),
+        .default(0),
     )
     .addOption(
       new Option(

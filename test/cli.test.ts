@@ -30,6 +30,7 @@ describe('queuefeed train option validation', () => {
     [['--epochs', '1.5'], "'--epochs <n>'", "'1.5'"],
     [['--batch-size', 'ten'], "'--batch-size <n>'", "'ten'"],
     [['--threads', '-1'], "'--threads <n>'", "'-1'"],
+    [['--workers', '-1'], "'--workers <n>'", "'-1'"],
     [['--capacity', '0'], "'--capacity <n>'", "'0'"],
     [['--log-every', '0'], "'--log-every <n>'", "'0'"],
     [['--seed', '4.2'], "'--seed <n>'", "'4.2'"],
@@ -145,5 +146,45 @@ describe('queuefeed train (child processes)', () => {
     expect(report.ratio?.wall).toBeCloseTo(
       (queue?.wallSeconds ?? 0) / (generator?.wallSeconds ?? 1),
     );
+  }, 60_000);
+
+  it('--workers 1 gathers on a worker thread and trains on exactly the same batches', async () => {
+    const run = async (workers: string): Promise<TrainReport> => {
+      const json = join(dir, `workers-${workers}.json`);
+      const args = [
+        'cli/queuefeed.ts',
+        'train',
+        '--epochs',
+        '2',
+        '--data',
+        dir,
+        '--method',
+        'queue',
+        '--workers',
+        workers,
+        '--json',
+        json,
+        '--backend',
+        'cpu',
+      ];
+      const { code, stderr } = await new Promise<{ code: number; stderr: string }>((done) => {
+        execFile(TSX, args, { cwd: ROOT }, (error, _stdout, stderr) => {
+          done({
+            code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
+            stderr,
+          });
+        });
+      });
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      return JSON.parse(readFileSync(json, 'utf8')) as TrainReport;
+    };
+    const [onWorker, onMain] = await Promise.all([run('1'), run('0')]);
+    expect(onWorker.settings.workers).toBe(1);
+    expect(onMain.settings.workers).toBe(0);
+    const [w] = onWorker.results;
+    const [m] = onMain.results;
+    expect(w).toMatchObject({ method: 'queue', steps: 6, examples: 600 });
+    expect(w?.heldOutAccuracy).toBe(m?.heldOutAccuracy);
+    expect(w?.tensorsAtEnd).toBe(w?.tensorsAtStart);
   }, 60_000);
 });
