@@ -31,16 +31,18 @@ import {
   startQueueRunners,
   type Thread,
 } from '../index.js';
-import { tf, useBackend, type BackendName } from '../src/tf.js';
+import { tf, type BackendName } from '../src/tf.js';
 import {
+  backendArg,
+  benchFlags,
+  benchReport,
   describeMachine,
-  isMainModule,
-  machineInfo,
+  intArg,
   median,
-  numberArg,
-  printReport,
+  runStandalone,
+  startBench,
   textTable,
-  writeJson,
+  type BenchCli,
   type BenchReport,
 } from './bench-util.js';
 
@@ -276,9 +278,7 @@ const DEFAULTS: AbandonOptions = { repeats: 5, examples: 3000, backend: 'cpu', v
  */
 export async function runAbandon(options: Partial<AbandonOptions> = {}): Promise<BenchReport> {
   const o: AbandonOptions = { ...DEFAULTS, ...options };
-  const backend = await useBackend(o.backend);
-  const machine = machineInfo(backend);
-  if (o.verbose) console.log(describeMachine(machine));
+  const { machine } = await startBench(o);
   const data = makeData(o.examples);
   const kinds: TfdataKind[] = ['generator of tensors', 'array of tensors', 'array of plain values'];
   const qf: QueuefeedAbandonResult[] = [];
@@ -330,47 +330,36 @@ export async function runAbandon(options: Partial<AbandonOptions> = {}): Promise
     `queuefeed: every run clean (0 tensors, 0 threads alive, every queue closed): ${qfClean ? 'yes' : 'NO'}; ` +
       `requestStop -> join median ${median(qf.map((q) => q.joinMs)).toFixed(2)} ms.`,
   ];
-  return {
+  return benchReport(machine, {
     title: 'abandon: tensors left behind when the consumer walks away mid-epoch',
     table: `${describeMachine(machine)}\n\n${table}\n${notes.join('\n')}`,
     data: {
-      date: new Date().toISOString(),
-      machine,
       config: o,
       queuefeed: qf,
       tfjsData: Object.fromEntries(tfd),
       queuefeedClean: qfClean,
     },
-  };
+  });
 }
 
-function parseCli(): { options: Partial<AbandonOptions>; json: string | undefined } {
+function parseCli(): BenchCli<AbandonOptions> {
   const { values } = parseArgs({
     options: {
+      ...benchFlags(DEFAULTS.backend),
       repeats: { type: 'string', default: String(DEFAULTS.repeats) },
       examples: { type: 'string', default: String(DEFAULTS.examples) },
-      backend: { type: 'string', default: DEFAULTS.backend },
-      json: { type: 'string' },
     },
     strict: true,
   });
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(values.backend)) {
-    throw new Error(`--backend must be auto, tensorflow, wasm or cpu, got ${values.backend}`);
-  }
   return {
     options: {
-      repeats: numberArg('repeats', values.repeats, { min: 1, integer: true }),
-      examples: numberArg('examples', values.examples, { min: 1200, integer: true }),
-      backend: values.backend as BackendName,
+      repeats: intArg('repeats', values.repeats, 1),
+      examples: intArg('examples', values.examples, 1200),
+      backend: backendArg(values.backend),
       verbose: true,
     },
     json: values.json,
   };
 }
 
-if (isMainModule(import.meta.url)) {
-  const { options, json } = parseCli();
-  const report = await runAbandon(options);
-  printReport(report);
-  if (json !== undefined) await writeJson(json, report.data);
-}
+await runStandalone(import.meta.url, parseCli, runAbandon);

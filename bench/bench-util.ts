@@ -1,6 +1,6 @@
 /**
  * Helpers the benchmarks share: statistics, number formatting, plain-text tables, the machine
- * description printed with every result, and the standalone-run check.
+ * description printed with every result, command-line parsing, and the standalone run.
  *
  * Every benchmark module exports an async function returning a {@link BenchReport} and runs
  * itself when started directly (`npx tsx bench/<name>.ts`).
@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tf, tfImpl } from '../src/tf.js';
+import { tf, tfImpl, useBackend, type BackendName } from '../src/tf.js';
 
 /**
  * What every benchmark function returns: a title, the printed table, and a JSON-able object
@@ -241,6 +241,30 @@ export function numberArg(
 }
 
 /**
+ * A benchmark's report, its raw figures led by the date and the machine (`{ date, machine,
+ * ...data }`), as every benchmark writes them.
+ *
+ * @example
+ * ```ts
+ * return benchReport(machine, { title: 'overlap', table, data: { config: o, rows } });
+ * ```
+ */
+export function benchReport(
+  machine: MachineInfo,
+  report: {
+    readonly title: string;
+    readonly table: string;
+    readonly data: Readonly<Record<string, unknown>>;
+  },
+): BenchReport {
+  return {
+    title: report.title,
+    table: report.table,
+    data: { date: new Date().toISOString(), machine, ...report.data },
+  };
+}
+
+/**
  * Prints a report as the standalone benchmarks do: title, table, blank line.
  *
  * @example
@@ -264,4 +288,203 @@ export function printReport(report: BenchReport): void {
 export async function writeJson(file: string, data: unknown): Promise<void> {
   await writeFile(file, JSON.stringify(data, null, 2) + '\n');
   console.log(`wrote ${file}`);
+}
+
+/**
+ * `a, b or c`: a list of choices as the error messages name them.
+ *
+ * @example
+ * ```ts
+ * orList(['timer', 'busy']); // 'timer or busy'
+ * ```
+ */
+function orList(choices: readonly string[]): string {
+  const last = choices[choices.length - 1] ?? '';
+  return choices.length < 2 ? last : `${choices.slice(0, -1).join(', ')} or ${last}`;
+}
+
+/**
+ * Parses a command-line integer of at least `min`, failing with a message naming the flag
+ * ({@link numberArg} with `integer: true`). An absent flag (`undefined`) stays `undefined`.
+ *
+ * @example
+ * ```ts
+ * intArg('repeats', '5', 1); // 5
+ * intArg('capacity', undefined, 1); // undefined
+ * ```
+ */
+export function intArg(name: string, text: string, min?: number): number;
+export function intArg(name: string, text: string | undefined, min?: number): number | undefined;
+export function intArg(
+  name: string,
+  text: string | undefined,
+  min = -Infinity,
+): number | undefined {
+  return text === undefined ? undefined : numberArg(name, text, { min, integer: true });
+}
+
+/**
+ * Checks that a command-line value is one of `choices`, failing with
+ * `--<name> must be a, b or c, got <text>`.
+ *
+ * @example
+ * ```ts
+ * const runner = choiceArg('runner', 'tsx', ['dist', 'tsx']); // 'tsx', typed 'dist' | 'tsx'
+ * ```
+ */
+export function choiceArg<const T extends string>(
+  name: string,
+  text: string,
+  choices: readonly T[],
+): T {
+  const found = choices.find((c) => c === text);
+  if (found === undefined) throw new Error(`--${name} must be ${orList(choices)}, got ${text}`);
+  return found;
+}
+
+/**
+ * Splits a comma-separated command-line list and checks every item is one of `choices`,
+ * failing with `--<name>: a, b or c, got <item>`.
+ *
+ * @example
+ * ```ts
+ * listArg('modes', 'timer,busy', ['timer', 'busy']); // ['timer', 'busy']
+ * ```
+ */
+export function listArg<const T extends string>(
+  name: string,
+  text: string,
+  choices: readonly T[],
+): T[] {
+  return text.split(',').map((item) => {
+    const found = choices.find((c) => c === item);
+    if (found === undefined) throw new Error(`--${name}: ${orList(choices)}, got ${item}`);
+    return found;
+  });
+}
+
+/** The backends `--backend` takes, in the order its error message names them. */
+const BACKENDS: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+/**
+ * Checks a `--backend` value: `auto`, `tensorflow`, `wasm` or `cpu`.
+ *
+ * @example
+ * ```ts
+ * backendArg('wasm'); // 'wasm'
+ * backendArg('gpu'); // throws: --backend must be auto, tensorflow, wasm or cpu, got gpu
+ * ```
+ */
+export function backendArg(text: string): BackendName {
+  return choiceArg('backend', text, BACKENDS);
+}
+
+/**
+ * The `parseArgs` declarations of the flags every benchmark takes: `--backend` (default
+ * `backend`) and `--json FILE`.
+ *
+ * @example
+ * ```ts
+ * const { values } = parseArgs({ options: { ...benchFlags('cpu'), repeats: { type: 'string' } } });
+ * values.backend; // 'cpu' unless given
+ * ```
+ */
+export function benchFlags(backend: string): {
+  readonly backend: { readonly type: 'string'; readonly default: string };
+  readonly json: { readonly type: 'string' };
+} {
+  return { backend: { type: 'string', default: backend }, json: { type: 'string' } };
+}
+
+/**
+ * What a benchmark's command line gives: the options of its `run` function, and where the
+ * JSON goes (`--json`), if anywhere.
+ *
+ * @example
+ * ```ts
+ * const cli: BenchCli<{ repeats: number }> = { options: { repeats: 5 }, json: undefined };
+ * ```
+ */
+export interface BenchCli<O> {
+  /** The options given on the command line. */
+  readonly options: Partial<O>;
+  /** `--json FILE`. */
+  readonly json: string | undefined;
+}
+
+/**
+ * A logger that prints its line when `verbose`, and does nothing otherwise.
+ *
+ * @example
+ * ```ts
+ * const log = verboseLog(o.verbose);
+ * log('round 1 / 5');
+ * ```
+ */
+export function verboseLog(verbose: boolean): (line: string) => void {
+  return (line) => {
+    if (verbose) console.log(line);
+  };
+}
+
+/**
+ * What {@link startBench} sets up: the backend in use, the machine, and the benchmark's logger.
+ *
+ * @example
+ * ```ts
+ * const { backend, machine, log }: BenchStart = await startBench({ backend: 'cpu', verbose: true });
+ * ```
+ */
+export interface BenchStart {
+  /** The tfjs backend in use (what `useBackend` chose). */
+  readonly backend: string;
+  /** The machine, with that backend. */
+  readonly machine: MachineInfo;
+  /** Prints a line when the benchmark is verbose. */
+  readonly log: (line: string) => void;
+}
+
+/**
+ * The start of an in-process benchmark: selects the tfjs backend, describes the machine, and
+ * (when verbose) prints that description.
+ *
+ * @example
+ * ```ts
+ * const { machine, log } = await startBench({ backend: 'cpu', verbose: true });
+ * log(`load average ${machine.loadAverage1m}`);
+ * ```
+ */
+export async function startBench(o: {
+  readonly backend: BackendName;
+  readonly verbose: boolean;
+}): Promise<BenchStart> {
+  const backend = await useBackend(o.backend);
+  const machine = machineInfo(backend);
+  const log = verboseLog(o.verbose);
+  log(describeMachine(machine));
+  return { backend, machine, log };
+}
+
+/**
+ * The standalone run of a benchmark module: when the module whose `import.meta.url` is given
+ * was started directly, parses its command line, runs it, prints the report and writes the
+ * raw figures to `--json FILE` if given. Resolves to the report, or to `undefined` (doing
+ * nothing) when the module was imported.
+ *
+ * @example
+ * ```ts
+ * await runStandalone(import.meta.url, parseCli, runOverlap);
+ * ```
+ */
+export async function runStandalone<O>(
+  importMetaUrl: string,
+  parseCli: () => BenchCli<O>,
+  run: (options: Partial<O>) => Promise<BenchReport>,
+): Promise<BenchReport | undefined> {
+  if (!isMainModule(importMetaUrl)) return undefined;
+  const { options, json } = parseCli();
+  const report = await run(options);
+  printReport(report);
+  if (json !== undefined) await writeJson(json, report.data);
+  return report;
 }

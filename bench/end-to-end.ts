@@ -30,14 +30,18 @@ import { parseArgs } from 'node:util';
 import type { TrainReport } from '../cli/report.js';
 import type { RunResult } from '../cli/train.js';
 import {
+  benchFlags,
+  benchReport,
+  choiceArg,
   describeMachine,
-  isMainModule,
+  intArg,
+  listArg,
   machineInfo,
   median,
-  numberArg,
-  printReport,
+  runStandalone,
   textTable,
-  writeJson,
+  verboseLog,
+  type BenchCli,
   type BenchReport,
 } from './bench-util.js';
 
@@ -354,9 +358,7 @@ function summarise(variant: EndToEndVariant, runs: readonly EndToEndRun[]): EndT
  */
 export async function runEndToEnd(options: Partial<EndToEndOptions> = {}): Promise<BenchReport> {
   const o: EndToEndOptions = { ...DEFAULTS, ...options };
-  const log = (line: string): void => {
-    if (o.verbose) console.log(line);
-  };
+  const log = verboseLog(o.verbose);
   const machine = machineInfo(o.backend);
   log(describeMachine(machine));
   const data = o.data ?? defaultDataDir();
@@ -453,12 +455,10 @@ export async function runEndToEnd(options: Partial<EndToEndOptions> = {}): Promi
         `(<= 1.10: ${yes(targets.peakRssOk)}); RSS growth ${fmt(targets.rssGrowthPct, 1)}${Number.isFinite(targets.rssGrowthPct) ? '%' : ''} ` +
         `(< 5%: ${yes(targets.rssGrowthOk)}); tensors unchanged: ${targets.tensorsUnchanged ? 'yes' : 'NO'}.`,
   ];
-  return {
+  return benchReport(machine, {
     title: 'End to end: queuefeed train, generator vs queue pipeline (softmax, batch 100)',
     table: `${table}\n\n${notes.join('\n')}`,
     data: {
-      date: new Date().toISOString(),
-      machine,
       config: {
         epochs: o.epochs,
         repeats: o.repeats,
@@ -472,49 +472,34 @@ export async function runEndToEnd(options: Partial<EndToEndOptions> = {}): Promi
       summaries,
       targets,
     },
-  };
+  });
 }
 
-function parseCli(): { options: Partial<EndToEndOptions>; json: string | undefined } {
+function parseCli(): BenchCli<EndToEndOptions> {
   const { values } = parseArgs({
     options: {
+      ...benchFlags(DEFAULTS.backend),
       epochs: { type: 'string', default: String(DEFAULTS.epochs) },
       repeats: { type: 'string', default: String(DEFAULTS.repeats) },
-      backend: { type: 'string', default: DEFAULTS.backend },
       data: { type: 'string' },
       variants: { type: 'string', default: DEFAULTS.variants.join(',') },
       runner: { type: 'string', default: DEFAULTS.runner },
       'no-build': { type: 'boolean', default: false },
       seed: { type: 'string', default: String(DEFAULTS.seed) },
       verbose: { type: 'boolean', default: false },
-      json: { type: 'string' },
     },
     strict: true,
   });
-  const backend = values.backend;
-  if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'tensorflow' && backend !== 'auto') {
-    throw new Error(`--backend must be wasm, cpu, tensorflow or auto, got ${backend}`);
-  }
-  const runner = values.runner;
-  if (runner !== 'dist' && runner !== 'tsx') {
-    throw new Error(`--runner must be dist or tsx, got ${runner}`);
-  }
-  const variants = values.variants.split(',').map((v): EndToEndVariant => {
-    if (v !== 'generator' && v !== 'queue' && v !== 'queue-w1') {
-      throw new Error(`--variants: generator, queue or queue-w1, got ${v}`);
-    }
-    return v;
-  });
   return {
     options: {
-      epochs: numberArg('epochs', values.epochs, { min: 1, integer: true }),
-      repeats: numberArg('repeats', values.repeats, { min: 1, integer: true }),
-      backend,
+      epochs: intArg('epochs', values.epochs, 1),
+      repeats: intArg('repeats', values.repeats, 1),
+      backend: choiceArg('backend', values.backend, ['wasm', 'cpu', 'tensorflow', 'auto']),
       data: values.data,
-      variants,
-      runner,
+      variants: listArg('variants', values.variants, VARIANTS),
+      runner: choiceArg('runner', values.runner, ['dist', 'tsx']),
       build: !values['no-build'],
-      seed: numberArg('seed', values.seed, { integer: true }),
+      seed: intArg('seed', values.seed),
       verbose: true,
       childOutput: values.verbose,
     },
@@ -522,9 +507,4 @@ function parseCli(): { options: Partial<EndToEndOptions>; json: string | undefin
   };
 }
 
-if (isMainModule(import.meta.url)) {
-  const { options, json } = parseCli();
-  const report = await runEndToEnd(options);
-  printReport(report);
-  if (json !== undefined) await writeJson(json, report.data);
-}
+await runStandalone(import.meta.url, parseCli, runEndToEnd);

@@ -49,20 +49,24 @@ import {
   startQueueRunners,
   type Source,
 } from '../index.js';
-import { tf, useBackend, type BackendName } from '../src/tf.js';
+import { tf, type BackendName } from '../src/tf.js';
 import {
+  backendArg,
+  benchFlags,
+  benchReport,
   busyWait,
   describeMachine,
   fmtInt,
-  isMainModule,
-  machineInfo,
+  intArg,
+  listArg,
   measureSleep,
   median,
   numberArg,
-  printReport,
+  runStandalone,
   sleep,
-  writeJson,
+  startBench,
   textTable,
+  type BenchCli,
   type BenchReport,
 } from './bench-util.js';
 
@@ -410,12 +414,7 @@ const COST_EXAMPLES = 50_000;
 export async function runOverlap(options: Partial<OverlapOptions> = {}): Promise<BenchReport> {
   const o: OverlapOptions = { ...DEFAULTS, ...options };
   const capacity = o.capacity ?? 4 * o.batchSize;
-  const backend = await useBackend(o.backend);
-  const machine = machineInfo(backend);
-  const log = (line: string): void => {
-    if (o.verbose) console.log(line);
-  };
-  log(describeMachine(machine));
+  const { machine, log } = await startBench(o);
   gcObserver.observe({ entryTypes: ['gc'] });
 
   interface Cell {
@@ -591,15 +590,13 @@ export async function runOverlap(options: Partial<OverlapOptions> = {}): Promise
     queuefeedTimer.length === 0
       ? ''
       : `\ntarget (timer step, queuefeed within 10% of ideal for every k): ${targetMet ? 'MET' : 'NOT MET'}`;
-  return {
+  return benchReport(machine, {
     title:
       `overlap: per-example source latency ${o.latencyMs} ms, batch ${B}, step ${o.stepMs} ms ` +
       `per batch, numThreads ${o.threads.join('/')}`,
     table:
       `${describeMachine(machine)}\n\n${table}\n\n${costTable}\n\n${notes.join('\n')}` + verdict,
     data: {
-      date: new Date().toISOString(),
-      machine,
       config: { ...o, capacity, latencyMeasuredMs: L, stepTimerMeasuredMs: stepTimer },
       latencySamples,
       stepSamples,
@@ -607,12 +604,13 @@ export async function runOverlap(options: Partial<OverlapOptions> = {}): Promise
       costRows,
       targetMet,
     },
-  };
+  });
 }
 
-function parseCli(): { options: Partial<OverlapOptions>; json: string | undefined } {
+function parseCli(): BenchCli<OverlapOptions> {
   const { values } = parseArgs({
     options: {
+      ...benchFlags(DEFAULTS.backend),
       latency: { type: 'string', default: String(DEFAULTS.latencyMs) },
       batch: { type: 'string', default: String(DEFAULTS.batchSize) },
       step: { type: 'string', default: String(DEFAULTS.stepMs) },
@@ -623,53 +621,24 @@ function parseCli(): { options: Partial<OverlapOptions>; json: string | undefine
       warmup: { type: 'string', default: String(DEFAULTS.warmup) },
       modes: { type: 'string', default: DEFAULTS.modes.join(',') },
       impls: { type: 'string', default: DEFAULTS.impls.join(',') },
-      backend: { type: 'string', default: DEFAULTS.backend },
-      json: { type: 'string' },
     },
     strict: true,
   });
-  const modes = values.modes.split(',').map((m) => {
-    if (m !== 'timer' && m !== 'busy') throw new Error(`--modes: timer or busy, got ${m}`);
-    return m;
-  });
-  const impls = values.impls.split(',').map((m) => {
-    if (m !== 'queuefeed' && m !== 'hand-rolled') {
-      throw new Error(`--impls: queuefeed or hand-rolled, got ${m}`);
-    }
-    return m;
-  });
-  const backend = values.backend;
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) {
-    throw new Error(`--backend must be auto, tensorflow, wasm or cpu, got ${backend}`);
-  }
   const options: Partial<OverlapOptions> = {
     latencyMs: numberArg('latency', values.latency, { min: 0 }),
-    batchSize: numberArg('batch', values.batch, { min: 1, integer: true }),
+    batchSize: intArg('batch', values.batch, 1),
     stepMs: numberArg('step', values.step, { min: 0 }),
-    threads: values.threads
-      .split(',')
-      .map((t) => numberArg('threads', t, { min: 1, integer: true })),
-    examplesPerThread: numberArg('examples-per-thread', values['examples-per-thread'], {
-      min: 1,
-      integer: true,
-    }),
-    capacity:
-      values.capacity === undefined
-        ? undefined
-        : numberArg('capacity', values.capacity, { min: 1, integer: true }),
-    repeats: numberArg('repeats', values.repeats, { min: 1, integer: true }),
-    warmup: numberArg('warmup', values.warmup, { min: 0, integer: true }),
-    modes,
-    impls,
-    backend: backend as BackendName,
+    threads: values.threads.split(',').map((t) => intArg('threads', t, 1)),
+    examplesPerThread: intArg('examples-per-thread', values['examples-per-thread'], 1),
+    capacity: intArg('capacity', values.capacity, 1),
+    repeats: intArg('repeats', values.repeats, 1),
+    warmup: intArg('warmup', values.warmup, 0),
+    modes: listArg('modes', values.modes, ['timer', 'busy']),
+    impls: listArg('impls', values.impls, ['queuefeed', 'hand-rolled']),
+    backend: backendArg(values.backend),
     verbose: true,
   };
   return { options, json: values.json };
 }
 
-if (isMainModule(import.meta.url)) {
-  const { options, json } = parseCli();
-  const report = await runOverlap(options);
-  printReport(report);
-  if (json !== undefined) await writeJson(json, report.data);
-}
+await runStandalone(import.meta.url, parseCli, runOverlap);

@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   describeMachine,
+  intArg,
   isMainModule,
   machineInfo,
-  numberArg,
   printReport,
   writeJson,
   type BenchReport,
@@ -177,14 +177,12 @@ function parseCli(): RunAllOptions {
       if (name === undefined) throw new Error(`--only: one of ${ALL.join(', ')}; got ${s}`);
       return name;
     });
-  const int = (name: string, text: string | undefined): number | undefined =>
-    text === undefined ? undefined : numberArg(name, text, { min: 1, integer: true });
   return {
     only,
     quick: values.quick,
-    repeats: int('repeats', values.repeats),
-    e2eEpochs: int('e2e-epochs', values['e2e-epochs']),
-    e2eRepeats: int('e2e-repeats', values['e2e-repeats']),
+    repeats: intArg('repeats', values.repeats, 1),
+    e2eEpochs: intArg('e2e-epochs', values['e2e-epochs'], 1),
+    e2eRepeats: intArg('e2e-repeats', values['e2e-repeats'], 1),
     data: values.data,
     out: values.out,
   };

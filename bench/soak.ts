@@ -44,17 +44,19 @@ import {
   startQueueRunners,
 } from '../index.js';
 import { Random } from '../src/random.js';
-import { tf, useBackend, type BackendName } from '../src/tf.js';
+import { tf, type BackendName } from '../src/tf.js';
 import {
+  backendArg,
+  benchFlags,
+  benchReport,
   describeMachine,
   fmtInt,
-  isMainModule,
-  machineInfo,
-  numberArg,
-  printReport,
+  intArg,
+  runStandalone,
   sleep,
+  startBench,
   textTable,
-  writeJson,
+  type BenchCli,
   type BenchReport,
 } from './bench-util.js';
 
@@ -204,12 +206,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<Bench
   if (distinct > 2 ** 24) throw new Error(`--distinct must be at most 2^24, got ${distinct}`);
   const epochs = Math.max(1, Math.round(o.examples / distinct));
   const expected = distinct * epochs;
-  const backend = await useBackend(o.backend);
-  const machine = machineInfo(backend);
-  const log = (line: string): void => {
-    if (o.verbose) console.log(line);
-  };
-  log(describeMachine(machine));
+  const { machine, log } = await startBench(o);
   log(
     `soak: ${fmtInt(expected)} examples (${fmtInt(distinct)} ids x ${epochs} epochs), ` +
       `numThreads ${o.threads}, seed ${o.seed}`,
@@ -499,7 +496,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<Bench
   const summary =
     `${fmtInt(seen)} examples in ${seconds.toFixed(1)} s = ${fmtInt(seen / seconds)} examples/s; ` +
     `${producerPauses} producer pauses, ${consumerPauseCount} consumer pauses`;
-  return {
+  return benchReport(machine, {
     title:
       `soak: ${fmtInt(expected)} examples, rangeInputProducer -> map -> batch(${o.threads} tasks) ` +
       `-> shuffleBatch(${o.threads} tasks, enqueueMany) -> consumer, random pauses`,
@@ -507,8 +504,6 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<Bench
       allPass ? 'SOAK PASS' : 'SOAK FAIL'
     }`,
     data: {
-      date: new Date().toISOString(),
-      machine,
       config: { ...o, distinct, epochs, expected },
       seconds,
       examples: seen,
@@ -527,47 +522,34 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<Bench
       checks,
       pass: allPass,
     },
-  };
+  });
 }
 
-function parseCli(): { options: Partial<SoakOptions>; json: string | undefined } {
+function parseCli(): BenchCli<SoakOptions> {
   const { values } = parseArgs({
     options: {
+      ...benchFlags(DEFAULTS.backend),
       examples: { type: 'string', default: String(DEFAULTS.examples) },
       distinct: { type: 'string' },
       threads: { type: 'string', default: String(DEFAULTS.threads) },
       seed: { type: 'string', default: String(DEFAULTS.seed) },
       'no-gc': { type: 'boolean', default: false },
-      backend: { type: 'string', default: DEFAULTS.backend },
-      json: { type: 'string' },
     },
     strict: true,
   });
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(values.backend)) {
-    throw new Error(`--backend must be auto, tensorflow, wasm or cpu, got ${values.backend}`);
-  }
   return {
     options: {
-      examples: numberArg('examples', values.examples, { min: 1, integer: true }),
-      distinct:
-        values.distinct === undefined
-          ? undefined
-          : numberArg('distinct', values.distinct, { min: 1, integer: true }),
-      threads: numberArg('threads', values.threads, { min: 1, integer: true }),
-      seed: numberArg('seed', values.seed, { min: 0, integer: true }),
+      examples: intArg('examples', values.examples, 1),
+      distinct: intArg('distinct', values.distinct, 1),
+      threads: intArg('threads', values.threads, 1),
+      seed: intArg('seed', values.seed, 0),
       gcBeforeSample: !values['no-gc'],
-      backend: values.backend as BackendName,
+      backend: backendArg(values.backend),
       verbose: true,
     },
     json: values.json,
   };
 }
 
-if (isMainModule(import.meta.url)) {
-  const { options, json } = parseCli();
-  const report = await runSoak(options);
-  printReport(report);
-  if (json !== undefined) await writeJson(json, report.data);
-  const data = report.data as { pass: boolean };
-  if (!data.pass) process.exitCode = 1;
-}
+const report = await runStandalone(import.meta.url, parseCli, runSoak);
+if (report !== undefined && !(report.data as { pass: boolean }).pass) process.exitCode = 1;

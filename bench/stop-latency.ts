@@ -34,22 +34,28 @@ import {
   type EnqueueOp,
   type Thread,
 } from '../index.js';
-import { tf, useBackend, type BackendName } from '../src/tf.js';
+import { tf, type BackendName } from '../src/tf.js';
 import {
+  backendArg,
+  benchFlags,
+  benchReport,
   describeMachine,
-  isMainModule,
-  machineInfo,
+  intArg,
+  listArg,
   median,
-  numberArg,
   percentile,
-  printReport,
+  runStandalone,
+  startBench,
   textTable,
-  writeJson,
+  type BenchCli,
   type BenchReport,
 } from './bench-util.js';
 
 /** The two pipelines a stop is timed on (see the file comment). */
 export type StopScenario = 'pending-map' | 'all-full';
+
+/** Every scenario, as `--scenarios` names them. */
+const SCENARIOS: readonly StopScenario[] = ['pending-map', 'all-full'];
 
 /** Floats per example row. */
 const ROW = 8;
@@ -301,9 +307,7 @@ export async function runStopLatency(
   options: Partial<StopLatencyOptions> = {},
 ): Promise<BenchReport> {
   const o: StopLatencyOptions = { ...DEFAULTS, ...options };
-  const backend = await useBackend(o.backend);
-  const machine = machineInfo(backend);
-  if (o.verbose) console.log(describeMachine(machine));
+  const { machine } = await startBench(o);
   const trials = new Map<StopScenario, StopTrial[]>(o.scenarios.map((s) => [s, []]));
   for (let i = 0; i < o.warmup + o.trials; i++) {
     for (const scenario of o.scenarios) {
@@ -373,56 +377,39 @@ export async function runStopLatency(
     `target (median < ${TARGET_MEDIAN_MS} ms): ${targetMet ? 'MET' : 'NOT MET'}; ` +
       `every trial clean: ${allClean ? 'yes' : 'NO'}`,
   ];
-  return {
+  return benchReport(machine, {
     title: `stop latency: requestStop() -> join() of a saturated 3-stage pipeline, ${o.trials} trials per scenario`,
     table: `${describeMachine(machine)}\n\n${table}\n${notes.join('\n')}`,
     data: {
-      date: new Date().toISOString(),
-      machine,
       config: o,
       summaries,
       trials: Object.fromEntries(trials),
       targetMet,
       allClean,
     },
-  };
+  });
 }
 
-function parseCli(): { options: Partial<StopLatencyOptions>; json: string | undefined } {
+function parseCli(): BenchCli<StopLatencyOptions> {
   const { values } = parseArgs({
     options: {
+      ...benchFlags(DEFAULTS.backend),
       trials: { type: 'string', default: String(DEFAULTS.trials) },
       warmup: { type: 'string', default: String(DEFAULTS.warmup) },
       scenarios: { type: 'string', default: DEFAULTS.scenarios.join(',') },
-      backend: { type: 'string', default: DEFAULTS.backend },
-      json: { type: 'string' },
     },
     strict: true,
   });
-  const scenarios = values.scenarios.split(',').map((s) => {
-    if (s !== 'pending-map' && s !== 'all-full') {
-      throw new Error(`--scenarios: pending-map or all-full, got ${s}`);
-    }
-    return s;
-  });
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(values.backend)) {
-    throw new Error(`--backend must be auto, tensorflow, wasm or cpu, got ${values.backend}`);
-  }
   return {
     options: {
-      trials: numberArg('trials', values.trials, { min: 1, integer: true }),
-      warmup: numberArg('warmup', values.warmup, { min: 0, integer: true }),
-      scenarios,
-      backend: values.backend as BackendName,
+      trials: intArg('trials', values.trials, 1),
+      warmup: intArg('warmup', values.warmup, 0),
+      scenarios: listArg('scenarios', values.scenarios, SCENARIOS),
+      backend: backendArg(values.backend),
       verbose: true,
     },
     json: values.json,
   };
 }
 
-if (isMainModule(import.meta.url)) {
-  const { options, json } = parseCli();
-  const report = await runStopLatency(options);
-  printReport(report);
-  if (json !== undefined) await writeJson(json, report.data);
-}
+await runStandalone(import.meta.url, parseCli, runStopLatency);

@@ -35,19 +35,19 @@ import {
 import { batchIter } from '../consumers/batch-iter.js';
 import { loadMnist } from '../producers/mnist.js';
 import { Random } from '../src/random.js';
-import { tf, useBackend, type BackendName } from '../src/tf.js';
+import { tf, type BackendName } from '../src/tf.js';
 import {
-  describeMachine,
+  backendArg,
+  benchFlags,
+  benchReport,
   fmtInt,
-  isMainModule,
-  machineInfo,
+  intArg,
   median,
-  numberArg,
-  printReport,
+  runStandalone,
+  startBench,
   textTable,
-  writeJson,
+  type BenchCli,
   type BenchReport,
-  type MachineInfo,
 } from './bench-util.js';
 
 /** Examples per batch in every case. */
@@ -622,17 +622,12 @@ export async function runThroughput(
   options: Partial<ThroughputOptions> = {},
 ): Promise<BenchReport> {
   const o: ThroughputOptions = { ...DEFAULTS, ...options };
-  const log = (line: string): void => {
-    if (o.verbose) console.log(line);
-  };
-  const backend = await useBackend(o.backend);
-  const machine: MachineInfo = machineInfo(backend);
+  const { backend, machine, log } = await startBench(o);
   const data = await loadBenchData(o.data);
   const tfdataExamples = Math.min(o.tfdataExamples, data.n);
   const cases = selectCases(makeCases(data, o, tfdataExamples), o.cases);
   const usesWorkers = cases.some((c) => c.name.includes('workers='));
   const shareSeconds = usesWorkers ? shareBenchData(data).copySeconds : undefined;
-  log(describeMachine(machine));
   log(
     `data: ${data.n} x ${ROW} float32 + int32 labels, ${data.source}; batch ${BATCH_SIZE}; ` +
       `${o.warmup} warm-up round(s), ${o.repeats} measured rounds`,
@@ -767,12 +762,10 @@ export async function runThroughput(
       `${fmtRatio(targets.batchT2VsBestTfjsData)} (>= 25).`,
   ];
 
-  return {
+  return benchReport(machine, {
     title: 'Throughput: input pipelines, examples/s (batch 100, shuffled every epoch)',
     table: `${table}\n\n${notes.join('\n')}`,
     data: {
-      date: new Date().toISOString(),
-      machine,
       config: {
         batchSize: BATCH_SIZE,
         epochs: o.epochs,
@@ -787,13 +780,13 @@ export async function runThroughput(
       results,
       targets,
     },
-  };
+  });
 }
 
-function parseCli(): { options: Partial<ThroughputOptions>; json: string | undefined } {
+function parseCli(): BenchCli<ThroughputOptions> {
   const { values } = parseArgs({
     options: {
-      backend: { type: 'string', default: DEFAULTS.backend },
+      ...benchFlags(DEFAULTS.backend),
       epochs: { type: 'string', default: String(DEFAULTS.epochs) },
       'worker-epochs': { type: 'string', default: String(DEFAULTS.workerEpochs) },
       repeats: { type: 'string', default: String(DEFAULTS.repeats) },
@@ -801,24 +794,17 @@ function parseCli(): { options: Partial<ThroughputOptions>; json: string | undef
       'tfdata-examples': { type: 'string', default: String(DEFAULTS.tfdataExamples) },
       data: { type: 'string' },
       cases: { type: 'string' },
-      json: { type: 'string' },
     },
     strict: true,
   });
-  const backend = values.backend;
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) {
-    throw new Error(`--backend must be auto, tensorflow, wasm or cpu, got ${backend}`);
-  }
-  const int = (name: string, text: string, min: number): number =>
-    numberArg(name, text, { min, integer: true });
   return {
     options: {
-      backend: backend as BackendName,
-      epochs: int('epochs', values.epochs, 1),
-      workerEpochs: int('worker-epochs', values['worker-epochs'], 1),
-      repeats: int('repeats', values.repeats, 1),
-      warmup: int('warmup', values.warmup, 0),
-      tfdataExamples: int('tfdata-examples', values['tfdata-examples'], BATCH_SIZE),
+      backend: backendArg(values.backend),
+      epochs: intArg('epochs', values.epochs, 1),
+      workerEpochs: intArg('worker-epochs', values['worker-epochs'], 1),
+      repeats: intArg('repeats', values.repeats, 1),
+      warmup: intArg('warmup', values.warmup, 0),
+      tfdataExamples: intArg('tfdata-examples', values['tfdata-examples'], BATCH_SIZE),
       data: values.data,
       cases: values.cases?.split(',').filter((s) => s !== ''),
       verbose: true,
@@ -827,9 +813,4 @@ function parseCli(): { options: Partial<ThroughputOptions>; json: string | undef
   };
 }
 
-if (isMainModule(import.meta.url)) {
-  const { options, json } = parseCli();
-  const report = await runThroughput(options);
-  printReport(report);
-  if (json !== undefined) await writeJson(json, report.data);
-}
+await runStandalone(import.meta.url, parseCli, runThroughput);

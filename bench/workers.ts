@@ -43,18 +43,19 @@ import {
 import type { BlockingOptions } from '../src/types.js';
 import type { WorkerMapInfo } from '../producers/worker-map.js';
 import { Random, seedFor } from '../src/random.js';
-import { tf, useBackend, type BackendName } from '../src/tf.js';
+import { tf, type BackendName } from '../src/tf.js';
 import { AUGMENT_BLUR_PASSES, augmentImage } from './augment.js';
 import {
-  describeMachine,
+  backendArg,
+  benchFlags,
+  benchReport,
   fmtInt,
-  isMainModule,
-  machineInfo,
+  intArg,
   median,
-  numberArg,
-  printReport,
+  runStandalone,
+  startBench,
   textTable,
-  writeJson,
+  type BenchCli,
   type BenchReport,
 } from './bench-util.js';
 import {
@@ -348,14 +349,9 @@ export async function runWorkers(options: Partial<WorkersOptions> = {}): Promise
     ...options,
     examples: Math.min(options.examples ?? DEFAULTS.examples, loaded.n),
   };
-  const log = (line: string): void => {
-    if (o.verbose) console.log(line);
-  };
-  const backend = await useBackend(o.backend);
-  const machine = machineInfo(backend);
+  const { backend, machine, log } = await startBench(o);
   // Shared memory from the start, so the worker cases do not copy the columns per run.
   const d = shareBenchData(loaded);
-  log(describeMachine(machine));
   log(
     `data: ${o.examples} x ${ROW} of ${d.source}; batch ${BATCH_SIZE}, ${o.threads} runner ` +
       `threads, capacity ${o.capacity}, ${o.epochs} epoch(s) per run`,
@@ -488,12 +484,10 @@ export async function runWorkers(options: Partial<WorkersOptions> = {}): Promise
         check.results.map((s) => `${s.name} ${s.hash}`).join(', ') +
         (check.identical ? ' -> identical batches.' : ' -> DIFFERENT batches.'),
   ];
-  return {
+  return benchReport(machine, {
     title: 'CPU-bound map (augment, ~50 µs/example): worker threads vs the main thread',
     table: `${table}\n\n${notes.join('\n')}`,
     data: {
-      date: new Date().toISOString(),
-      machine,
       config: {
         epochs: o.epochs,
         examples: o.examples,
@@ -510,13 +504,13 @@ export async function runWorkers(options: Partial<WorkersOptions> = {}): Promise
       target,
       check: check ?? null,
     },
-  };
+  });
 }
 
-function parseCli(): { options: Partial<WorkersOptions>; json: string | undefined } {
+function parseCli(): BenchCli<WorkersOptions> {
   const { values } = parseArgs({
     options: {
-      backend: { type: 'string', default: DEFAULTS.backend },
+      ...benchFlags(DEFAULTS.backend),
       epochs: { type: 'string', default: String(DEFAULTS.epochs) },
       examples: { type: 'string', default: String(DEFAULTS.examples) },
       repeats: { type: 'string', default: String(DEFAULTS.repeats) },
@@ -525,25 +519,18 @@ function parseCli(): { options: Partial<WorkersOptions>; json: string | undefine
       capacity: { type: 'string', default: String(DEFAULTS.capacity) },
       'no-check': { type: 'boolean', default: false },
       data: { type: 'string' },
-      json: { type: 'string' },
     },
     strict: true,
   });
-  const backend = values.backend;
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) {
-    throw new Error(`--backend must be auto, tensorflow, wasm or cpu, got ${backend}`);
-  }
-  const int = (name: string, text: string, min: number): number =>
-    numberArg(name, text, { min, integer: true });
   return {
     options: {
-      backend: backend as BackendName,
-      epochs: int('epochs', values.epochs, 1),
-      examples: int('examples', values.examples, BATCH_SIZE),
-      repeats: int('repeats', values.repeats, 1),
-      warmup: int('warmup', values.warmup, 0),
-      threads: int('threads', values.threads, 1),
-      capacity: int('capacity', values.capacity, 1),
+      backend: backendArg(values.backend),
+      epochs: intArg('epochs', values.epochs, 1),
+      examples: intArg('examples', values.examples, BATCH_SIZE),
+      repeats: intArg('repeats', values.repeats, 1),
+      warmup: intArg('warmup', values.warmup, 0),
+      threads: intArg('threads', values.threads, 1),
+      capacity: intArg('capacity', values.capacity, 1),
       check: !values['no-check'],
       data: values.data,
       verbose: true,
@@ -552,9 +539,4 @@ function parseCli(): { options: Partial<WorkersOptions>; json: string | undefine
   };
 }
 
-if (isMainModule(import.meta.url)) {
-  const { options, json } = parseCli();
-  const report = await runWorkers(options);
-  printReport(report);
-  if (json !== undefined) await writeJson(json, report.data);
-}
+await runStandalone(import.meta.url, parseCli, runWorkers);

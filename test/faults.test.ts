@@ -30,30 +30,35 @@ import {
   type BatchSource,
   type EnqueueOp,
   type Element,
+  type SliceSource,
   type Source,
   type Thread,
 } from '../index.js';
 import { rejection, tick, within } from './helpers/async.js';
 import { until } from './helpers/threads.js';
 import {
+  BATCH_QUEUE,
+  batcherOptions,
   deferred,
   disposeBatch,
+  fcRuns,
+  fcSeed,
+  labelledError,
+  paceArb,
   pacer,
   pause,
+  type BatcherSpec,
   type Deferred,
   type Pace,
 } from './helpers/pipeline-kit.js';
 
 jest.setTimeout(120000);
 
-const SEED = Number(process.env.QUEUEFEED_FC_SEED ?? 20240906);
-const SCALE = Number(process.env.QUEUEFEED_FC_SCALE ?? 1);
-const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
+const SEED = fcSeed(20240906);
 
 /** Row size of every example here; ids of producer `p` are `p * 64 + i`, of a user source `1000 + i`. */
 const ROW = 2;
 const USER_FIRST_ID = 1000;
-const BATCH_QUEUE = 'batches';
 
 type ErrorKind = 'Error' | 'TypeError' | 'CancelledError' | 'object' | 'frozen' | 'string' | 'null';
 const errorKindArb = fc.constantFrom<ErrorKind>(
@@ -113,7 +118,7 @@ function plainMap(e: Element, tensors: boolean): Element {
 
 type BatcherKind = 'batch' | 'shuffleBatch' | 'batchJoin';
 
-interface PipeSpec {
+interface PipeSpec extends BatcherSpec {
   readonly length: number;
   readonly numEpochs: number;
   readonly shuffle: boolean;
@@ -122,24 +127,12 @@ interface PipeSpec {
   readonly batcher: BatcherKind;
   /** Sources of a `batchJoin` (1 or 2); the other batchers have one. */
   readonly joinWidth: number;
-  readonly batchSize: number;
-  readonly numThreads: number;
-  readonly capacity: number;
   readonly minAfterDequeue: number;
-  readonly allowSmallerFinalBatch: boolean;
-  readonly output: 'arrays' | 'tensor';
   /** Maps return `tf.Tensor` rows, so the disposal paths run. */
   readonly tensors: boolean;
   readonly mapAsync: boolean;
   readonly consumerPace: readonly Pace[];
   readonly mapPace: readonly Pace[];
-}
-
-/** No waits, microtasks and turns, and (one in `sleepOneIn / 3`) a 0..2 ms sleep. */
-function paceArb(sleepOneIn: number): fc.Arbitrary<Pace> {
-  return fc
-    .integer({ min: 0, max: sleepOneIn - 1 })
-    .map((n): Pace => (n < 3 ? ((3 + n) as Pace) : ((n % 3) as Pace)));
 }
 
 /** Turns only: for trials with a step timeout, where a sleep must not look like a hang. */
@@ -191,6 +184,30 @@ interface Pipeline {
 type MapHook = (e: Element, call: number) => Element | Promise<Element>;
 
 /**
+ * Producer `p` of a spec: `[x, id]` columns of `spec.length` examples with ids `p * 64 + i`,
+ * seeded `spec.seed + p`.
+ */
+function specProducer(
+  spec: PipeSpec,
+  p: number,
+  registry: QueueRunnerRegistry,
+): SliceSource<Element> {
+  const n = spec.length;
+  const data = new Float32Array(n * ROW);
+  for (let i = 0; i < n; i++) data.set(rowOf(p * 64 + i), i * ROW);
+  return sliceInputProducer<Element>(
+    [{ data, shape: [n, ROW] }, Int32Array.from({ length: n }, (_, i) => p * 64 + i)],
+    {
+      numEpochs: spec.numEpochs,
+      shuffle: spec.shuffle,
+      seed: spec.seed + p,
+      capacity: spec.producerCapacity,
+      registry,
+    },
+  );
+}
+
+/**
  * Producers over `[x, id]` columns (mapped by `map`, if given, with a shared call counter),
  * plus the user `source` if given, into the spec's batcher.
  */
@@ -213,32 +230,14 @@ function buildPipeline(
   const producers = parts.source === undefined ? spec.joinWidth : spec.joinWidth - 1;
   let calls = 0;
   for (let p = 0; p < producers; p++) {
-    const n = spec.length;
-    const data = new Float32Array(n * ROW);
-    for (let i = 0; i < n; i++) data.set(rowOf(p * 64 + i), i * ROW);
-    const producer = sliceInputProducer<Element>(
-      [{ data, shape: [n, ROW] }, Int32Array.from({ length: n }, (_, i) => p * 64 + i)],
-      {
-        numEpochs: spec.numEpochs,
-        shuffle: spec.shuffle,
-        seed: spec.seed + p,
-        capacity: spec.producerCapacity,
-        registry,
-      },
-    );
+    const producer = specProducer(spec, p, registry);
     queues.push(producer.queue);
-    total += n * spec.numEpochs;
+    total += spec.length * spec.numEpochs;
     const map = parts.map;
     sources.push(map === undefined ? producer : producer.map((e) => map(e, ++calls)));
   }
   const options = {
-    batchSize: spec.batchSize,
-    numThreads: spec.numThreads,
-    capacity: spec.capacity,
-    allowSmallerFinalBatch: spec.allowSmallerFinalBatch,
-    output: spec.output,
-    name: BATCH_QUEUE,
-    registry,
+    ...batcherOptions(spec, registry),
     ...(parts.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: parts.stepTimeoutMs }),
   };
   let batches: BatchSource<unknown>;
@@ -349,6 +348,27 @@ async function consume(
 
 const NO_ERROR = Symbol('no error');
 
+/**
+ * Expects `end` to be the end of input caused by a stage timeout of the runner of `queue` (on
+ * a thread whose index matches the pattern `thread`), and returns that cause.
+ */
+function expectStepTimeout(
+  end: unknown,
+  queue: string,
+  thread: string,
+  stepTimeoutMs: number,
+): unknown {
+  const cause = (end as OutOfRangeError).cause;
+  expect(cause).toBeInstanceOf(DeadlineExceededError);
+  expect((cause as Error).message).toMatch(
+    new RegExp(
+      `^QueueRunner for queue '${queue}' \\(QueueRunnerThread-${queue}-${thread}\\): ` +
+        `a step took longer than stepTimeoutMs = ${stepTimeoutMs} ms$`,
+    ),
+  );
+  return cause;
+}
+
 /** Expects `end` to be the end of input, with `cause` (the very object, or none). */
 function expectEnd(end: unknown, cause: unknown): void {
   expect(end).toBeInstanceOf(OutOfRangeError);
@@ -395,9 +415,20 @@ async function trial(label: unknown, body: (start: number) => Promise<void>): Pr
     await settle();
     expect(tf.memory().numTensors).toBe(start);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${JSON.stringify(label)}\n${message}`, { cause: error });
+    throw labelledError(JSON.stringify(label), error);
   }
+}
+
+/** Runs `numRuns` (scaled) randomized trials of `arb`, each one through {@link trial}. */
+function trials<T>(
+  arb: fc.Arbitrary<T>,
+  { numRuns, seed }: { readonly numRuns: number; readonly seed: number },
+  body: (t: T, startTensors: number) => Promise<void>,
+): Promise<void> {
+  return fc.assert(
+    fc.asyncProperty(arb, (t) => trial(t, (start) => body(t, start))),
+    { numRuns: fcRuns(numRuns), seed },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,36 +442,31 @@ describe('fault injection (randomized trials)', () => {
       at: fc.integer({ min: 0, max: 999 }),
       error: errorKindArb,
     });
-    await fc.assert(
-      fc.asyncProperty(arb, (t) =>
-        trial(t, async () => {
-          const healthy = healthyMap(t.pipe);
-          const k = callAt(t.at, t.pipe.joinWidth * t.pipe.length * t.pipe.numEpochs);
-          const err = injectedError(t.error, `map failed at call ${k}`);
-          const pipeline = buildPipeline(t.pipe, {
-            map: (e, call) => {
-              if (call !== k) return healthy(e);
-              if (t.fault === 'throwSync') throw err;
-              // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the injected failure is deliberately not always an Error
-              if (t.fault === 'reject') return Promise.reject(err);
-              return tracked(async () => {
-                await tick();
-                throw err;
-              });
-            },
+    await trials(arb, { numRuns: 100, seed: SEED }, async (t) => {
+      const healthy = healthyMap(t.pipe);
+      const k = callAt(t.at, t.pipe.joinWidth * t.pipe.length * t.pipe.numEpochs);
+      const err = injectedError(t.error, `map failed at call ${k}`);
+      const pipeline = buildPipeline(t.pipe, {
+        map: (e, call) => {
+          if (call !== k) return healthy(e);
+          if (t.fault === 'throwSync') throw err;
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the injected failure is deliberately not always an Error
+          if (t.fault === 'reject') return Promise.reject(err);
+          return tracked(async () => {
+            await tick();
+            throw err;
           });
-          expect(pipeline.total).toBe(t.pipe.joinWidth * t.pipe.length * t.pipe.numEpochs);
-          const coord = new Coordinator();
-          const threads = startQueueRunners({ coord, registry: pipeline.registry });
-          const { end } = await consume(pipeline.batches, t.pipe.consumerPace);
-          expectEnd(end, err);
-          expect(coord.shouldStop()).toBe(true);
-          coord.requestStop();
-          await joinAndCheck(coord, threads, pipeline, err);
-        }),
-      ),
-      { numRuns: runs(100), seed: SEED },
-    );
+        },
+      });
+      expect(pipeline.total).toBe(t.pipe.joinWidth * t.pipe.length * t.pipe.numEpochs);
+      const coord = new Coordinator();
+      const threads = startQueueRunners({ coord, registry: pipeline.registry });
+      const { end } = await consume(pipeline.batches, t.pipe.consumerPace);
+      expectEnd(end, err);
+      expect(coord.shouldStop()).toBe(true);
+      coord.requestStop();
+      await joinAndCheck(coord, threads, pipeline, err);
+    });
   });
 
   test('a map or a user source that never settles, ended by a stop or a stage timeout (120 trials)', async () => {
@@ -454,92 +480,80 @@ describe('fault injection (randomized trials)', () => {
       late: fc.constantFrom('never', 'resolve', 'reject'),
       error: errorKindArb,
     });
-    await fc.assert(
-      fc.asyncProperty(arb, (t) =>
-        trial(t, async (startTensors) => {
-          const healthy = healthyMap(t.pipe);
-          const hung: Deferred<Element> = deferred<Element>();
-          const entered = deferred<void>();
-          let k = 0;
-          let wasEntered = false;
-          const hang = (call: number): Promise<Element> | undefined => {
-            if (call !== k) return undefined;
-            wasEntered = true;
-            entered.resolve();
-            return hung.promise;
-          };
-          const stepTimeoutMs = t.stop === 'timeout' ? t.stepTimeoutMs : undefined;
-          const pipeline =
-            t.where === 'map'
-              ? buildPipeline(t.pipe, {
-                  map: (e, call) => hang(call) ?? healthy(e),
-                  stepTimeoutMs,
-                })
-              : buildPipeline(t.pipe, {
-                  source: {
-                    source: userSource(t.pipe.length, t.pipe.tensors, hang),
-                    length: t.pipe.length,
-                  },
-                  stepTimeoutMs,
-                });
-          // The hang fires at one of the examples of the map's producers, or of the user source.
-          k = callAt(t.at, t.where === 'map' ? pipeline.total : t.pipe.length);
-          const err = injectedError(t.error, `stopped during the hang at call ${k}`);
-          const coord = new Coordinator();
-          const threads = startQueueRunners({ coord, registry: pipeline.registry });
-          const consumer = consume(pipeline.batches, t.pipe.consumerPace);
-          // On a loaded machine a stage timeout may fire at a slow step before the hang is
-          // reached: that is a stage timeout too, and is checked as one below.
-          const stoppedFirst = await within(
-            Promise.race([entered.promise.then(() => false), coord.waitForStop()]),
-            5000,
-          );
-          if (stoppedFirst) {
-            expect(t.stop).toBe('timeout');
-          } else if (t.stop !== 'timeout') {
-            const wait = pause(t.stopPace);
-            if (wait !== undefined) await wait;
-            expect(coord.shouldStop()).toBe(false);
-            if (t.stop === 'clean') coord.requestStop();
-            else coord.requestStop(err);
-          }
-          const { end } = await consumer;
-          let expected: unknown = t.stop === 'error' ? err : NO_ERROR;
-          if (t.stop === 'timeout') {
-            expected = (end as OutOfRangeError).cause;
-            expect(expected).toBeInstanceOf(DeadlineExceededError);
-            expect((expected as Error).message).toMatch(
-              new RegExp(
-                `^QueueRunner for queue '${BATCH_QUEUE}' \\(QueueRunnerThread-${BATCH_QUEUE}-\\d\\): ` +
-                  `a step took longer than stepTimeoutMs = ${t.stepTimeoutMs} ms$`,
-              ),
-            );
-          }
-          expectEnd(end, expected);
-          coord.requestStop();
-          await joinAndCheck(coord, threads, pipeline, expected);
-          // Healthy calls abandoned at the stop may still be running: let them end (what
-          // they return is disposed). A map's pending chunk may still hold tensors until the
-          // hung call settles (see the failing test at the end of this file); everything else
-          // is released by now.
-          await until(() => inFlight === 0, 5000);
-          await settle();
-          expect(tf.memory().numTensors).toBe(startTensors);
-          if (!wasEntered) {
-            // A stage timeout came first (see above): nobody waits for the hung call.
-          } else if (t.late === 'resolve') {
-            hung.resolve(
-              t.where === 'map'
-                ? plainMap(exampleOf(0, false), t.pipe.tensors)
-                : exampleOf(USER_FIRST_ID, t.pipe.tensors),
-            );
-          } else if (t.late === 'reject') {
-            hung.reject(new Error('late failure after the stop'));
-          }
-        }),
-      ),
-      { numRuns: runs(120), seed: SEED + 1 },
-    );
+    await trials(arb, { numRuns: 120, seed: SEED + 1 }, async (t, startTensors) => {
+      const healthy = healthyMap(t.pipe);
+      const hung: Deferred<Element> = deferred<Element>();
+      const entered = deferred<void>();
+      let k = 0;
+      let wasEntered = false;
+      const hang = (call: number): Promise<Element> | undefined => {
+        if (call !== k) return undefined;
+        wasEntered = true;
+        entered.resolve();
+        return hung.promise;
+      };
+      const stepTimeoutMs = t.stop === 'timeout' ? t.stepTimeoutMs : undefined;
+      const pipeline =
+        t.where === 'map'
+          ? buildPipeline(t.pipe, {
+              map: (e, call) => hang(call) ?? healthy(e),
+              stepTimeoutMs,
+            })
+          : buildPipeline(t.pipe, {
+              source: {
+                source: userSource(t.pipe.length, t.pipe.tensors, hang),
+                length: t.pipe.length,
+              },
+              stepTimeoutMs,
+            });
+      // The hang fires at one of the examples of the map's producers, or of the user source.
+      k = callAt(t.at, t.where === 'map' ? pipeline.total : t.pipe.length);
+      const err = injectedError(t.error, `stopped during the hang at call ${k}`);
+      const coord = new Coordinator();
+      const threads = startQueueRunners({ coord, registry: pipeline.registry });
+      const consumer = consume(pipeline.batches, t.pipe.consumerPace);
+      // On a loaded machine a stage timeout may fire at a slow step before the hang is
+      // reached: that is a stage timeout too, and is checked as one below.
+      const stoppedFirst = await within(
+        Promise.race([entered.promise.then(() => false), coord.waitForStop()]),
+        5000,
+      );
+      if (stoppedFirst) {
+        expect(t.stop).toBe('timeout');
+      } else if (t.stop !== 'timeout') {
+        const wait = pause(t.stopPace);
+        if (wait !== undefined) await wait;
+        expect(coord.shouldStop()).toBe(false);
+        if (t.stop === 'clean') coord.requestStop();
+        else coord.requestStop(err);
+      }
+      const { end } = await consumer;
+      let expected: unknown = t.stop === 'error' ? err : NO_ERROR;
+      if (t.stop === 'timeout') {
+        expected = expectStepTimeout(end, BATCH_QUEUE, '\\d', t.stepTimeoutMs);
+      }
+      expectEnd(end, expected);
+      coord.requestStop();
+      await joinAndCheck(coord, threads, pipeline, expected);
+      // Healthy calls abandoned at the stop may still be running: let them end (what
+      // they return is disposed). A map's pending chunk may still hold tensors until the
+      // hung call settles (see the failing test at the end of this file); everything else
+      // is released by now.
+      await until(() => inFlight === 0, 5000);
+      await settle();
+      expect(tf.memory().numTensors).toBe(startTensors);
+      if (!wasEntered) {
+        // A stage timeout came first (see above): nobody waits for the hung call.
+      } else if (t.late === 'resolve') {
+        hung.resolve(
+          t.where === 'map'
+            ? plainMap(exampleOf(0, false), t.pipe.tensors)
+            : exampleOf(USER_FIRST_ID, t.pipe.tensors),
+        );
+      } else if (t.late === 'reject') {
+        hung.reject(new Error('late failure after the stop'));
+      }
+    });
   });
 });
 
@@ -551,32 +565,27 @@ describe('fault injection (randomized trials, continued)', () => {
       at: fc.integer({ min: 0, max: 999 }),
       error: errorKindArb,
     });
-    await fc.assert(
-      fc.asyncProperty(arb, (t) =>
-        trial(t, async () => {
-          // Only the user source's calls count: the fault fires at one of its examples.
-          const k = callAt(t.at, t.pipe.length);
-          const err = injectedError(t.error, `source failed at call ${k}`);
-          const source = userSource(t.pipe.length, t.pipe.tensors, (call) => {
-            if (call !== k) return undefined;
-            if (t.fault === 'throwSync') throw err;
-            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the injected failure is deliberately not always an Error
-            return Promise.reject(err);
-          });
-          const pipeline = buildPipeline(t.pipe, {
-            map: t.pipe.tensors ? (e) => plainMap(e, true) : undefined,
-            source: { source, length: t.pipe.length },
-          });
-          const coord = new Coordinator();
-          const threads = startQueueRunners({ coord, registry: pipeline.registry });
-          const { end } = await consume(pipeline.batches, t.pipe.consumerPace);
-          expectEnd(end, err);
-          coord.requestStop();
-          await joinAndCheck(coord, threads, pipeline, err);
-        }),
-      ),
-      { numRuns: runs(60), seed: SEED + 2 },
-    );
+    await trials(arb, { numRuns: 60, seed: SEED + 2 }, async (t) => {
+      // Only the user source's calls count: the fault fires at one of its examples.
+      const k = callAt(t.at, t.pipe.length);
+      const err = injectedError(t.error, `source failed at call ${k}`);
+      const source = userSource(t.pipe.length, t.pipe.tensors, (call) => {
+        if (call !== k) return undefined;
+        if (t.fault === 'throwSync') throw err;
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the injected failure is deliberately not always an Error
+        return Promise.reject(err);
+      });
+      const pipeline = buildPipeline(t.pipe, {
+        map: t.pipe.tensors ? (e) => plainMap(e, true) : undefined,
+        source: { source, length: t.pipe.length },
+      });
+      const coord = new Coordinator();
+      const threads = startQueueRunners({ coord, registry: pipeline.registry });
+      const { end } = await consume(pipeline.batches, t.pipe.consumerPace);
+      expectEnd(end, err);
+      coord.requestStop();
+      await joinAndCheck(coord, threads, pipeline, err);
+    });
   });
 
   test('a user enqueue op that throws, rejects or hangs past stepTimeoutMs (100 trials)', async () => {
@@ -590,108 +599,76 @@ describe('fault injection (randomized trials, continued)', () => {
       consumer: fc.constantFrom('batch', 'direct'),
       error: errorKindArb,
     });
-    await fc.assert(
-      fc.asyncProperty(arb, (t) =>
-        trial(t, async () => {
-          const spec: PipeSpec = { ...t.pipe, batcher: 'batch', joinWidth: 1 };
-          const registry = new QueueRunnerRegistry();
-          const n = spec.length;
-          const data = new Float32Array(n * ROW);
-          for (let i = 0; i < n; i++) data.set(rowOf(i), i * ROW);
-          const producer = sliceInputProducer<Element>(
-            [{ data, shape: [n, ROW] }, Int32Array.from({ length: n }, (_, i) => i)],
-            {
-              numEpochs: spec.numEpochs,
-              shuffle: spec.shuffle,
-              seed: spec.seed,
-              capacity: spec.producerCapacity,
-              registry,
-            },
-          );
-          const upstream: Source<Element> = spec.tensors
-            ? producer.map((e) => plainMap(e, true))
-            : producer;
-          const total = n * spec.numEpochs;
-          const k = callAt(t.at, total);
-          const err = injectedError(t.error, `enqueue op failed at step ${k}`);
-          const q = new FIFOQueue<Element>({ capacity: t.queueCapacity, name: 'manual' });
-          let steps = 0;
-          const op: EnqueueOp = (context) => {
-            if (++steps === k) {
-              if (t.fault === 'throwSync') throw err;
-              // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the injected failure is deliberately not always an Error
-              if (t.fault === 'reject') return Promise.reject(err);
-              return new Promise<void>(() => undefined);
+    await trials(arb, { numRuns: 100, seed: SEED + 3 }, async (t) => {
+      const spec: PipeSpec = { ...t.pipe, batcher: 'batch', joinWidth: 1 };
+      const registry = new QueueRunnerRegistry();
+      const producer = specProducer(spec, 0, registry);
+      const upstream: Source<Element> = spec.tensors
+        ? producer.map((e) => plainMap(e, true))
+        : producer;
+      const total = spec.length * spec.numEpochs;
+      const k = callAt(t.at, total);
+      const err = injectedError(t.error, `enqueue op failed at step ${k}`);
+      const q = new FIFOQueue<Element>({ capacity: t.queueCapacity, name: 'manual' });
+      let steps = 0;
+      const op: EnqueueOp = (context) => {
+        if (++steps === k) {
+          if (t.fault === 'throwSync') throw err;
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the injected failure is deliberately not always an Error
+          if (t.fault === 'reject') return Promise.reject(err);
+          return new Promise<void>(() => undefined);
+        }
+        return (async () => {
+          const e = await upstream.dequeue({ signal: context.signal });
+          // Waiting for room is not part of a step's work (where the runner can tell).
+          try {
+            await context.untimed(q.enqueue(e, { signal: context.signal }));
+          } catch (error) {
+            // The documented way: release what the rejected enqueue did not store.
+            disposeTensorsIn(notEnqueued(error));
+            throw error;
+          }
+        })();
+      };
+      const runner = new QueueRunner<Element>({
+        queue: q,
+        enqueueOps: Array.from({ length: t.numOps }, () => op),
+        ...(t.fault === 'hang' ? { stepTimeoutMs: t.stepTimeoutMs } : {}),
+      });
+      registry.addQueueRunner(runner);
+      const queues: QueueLike[] = [producer.queue, q];
+      const coord = new Coordinator();
+      let consumed: Promise<Consumed>;
+      let threads: Thread[];
+      if (t.consumer === 'batch') {
+        const batches = batch(q, batcherOptions(spec, registry));
+        queues.push(batches.queue);
+        threads = startQueueRunners({ coord, registry });
+        consumed = consume(batches, spec.consumerPace);
+      } else {
+        threads = startQueueRunners({ coord, registry });
+        consumed = (async () => {
+          for (let count = 0; ; count++) {
+            try {
+              disposeTensorsIn(await q.dequeue());
+            } catch (error) {
+              return { batches: count, end: error };
             }
-            return (async () => {
-              const e = await upstream.dequeue({ signal: context.signal });
-              // Waiting for room is not part of a step's work (where the runner can tell).
-              try {
-                await context.untimed(q.enqueue(e, { signal: context.signal }));
-              } catch (error) {
-                // The documented way: release what the rejected enqueue did not store.
-                disposeTensorsIn(notEnqueued(error));
-                throw error;
-              }
-            })();
-          };
-          const runner = new QueueRunner<Element>({
-            queue: q,
-            enqueueOps: Array.from({ length: t.numOps }, () => op),
-            ...(t.fault === 'hang' ? { stepTimeoutMs: t.stepTimeoutMs } : {}),
-          });
-          registry.addQueueRunner(runner);
-          const queues: QueueLike[] = [producer.queue, q];
-          const coord = new Coordinator();
-          let consumed: Promise<Consumed>;
-          let threads: Thread[];
-          if (t.consumer === 'batch') {
-            const batches = batch(q, {
-              batchSize: spec.batchSize,
-              numThreads: spec.numThreads,
-              capacity: spec.capacity,
-              allowSmallerFinalBatch: spec.allowSmallerFinalBatch,
-              output: spec.output,
-              name: BATCH_QUEUE,
-              registry,
-            });
-            queues.push(batches.queue);
-            threads = startQueueRunners({ coord, registry });
-            consumed = consume(batches, spec.consumerPace);
-          } else {
-            threads = startQueueRunners({ coord, registry });
-            consumed = (async () => {
-              for (let count = 0; ; count++) {
-                try {
-                  disposeTensorsIn(await q.dequeue());
-                } catch (error) {
-                  return { batches: count, end: error };
-                }
-              }
-            })();
           }
-          const { end } = await consumed;
-          let expected = err;
-          if (t.fault === 'hang') {
-            expected = (end as OutOfRangeError).cause;
-            expect(expected).toBeInstanceOf(DeadlineExceededError);
-            // The hung op's thread, or (on a loaded machine) a step slower than the limit
-            // before the hang was reached.
-            expect((expected as Error).message).toMatch(
-              new RegExp(
-                `^QueueRunner for queue 'manual' \\(QueueRunnerThread-manual-[0-${t.numOps - 1}]\\): ` +
-                  `a step took longer than stepTimeoutMs = ${t.stepTimeoutMs} ms$`,
-              ),
-            );
-          }
-          expectEnd(end, expected);
-          coord.requestStop();
-          await joinAndCheck(coord, threads, { queues }, expected);
-          expect(runner.exceptionsRaised).toEqual([]);
-        }),
-      ),
-      { numRuns: runs(100), seed: SEED + 3 },
-    );
+        })();
+      }
+      const { end } = await consumed;
+      let expected = err;
+      if (t.fault === 'hang') {
+        // The hung op's thread, or (on a loaded machine) a step slower than the limit
+        // before the hang was reached.
+        expected = expectStepTimeout(end, 'manual', `[0-${t.numOps - 1}]`, t.stepTimeoutMs);
+      }
+      expectEnd(end, expected);
+      coord.requestStop();
+      await joinAndCheck(coord, threads, { queues }, expected);
+      expect(runner.exceptionsRaised).toEqual([]);
+    });
   });
 
   test('a coordinator stop at a random moment, clean or with an error (100 trials)', async () => {
@@ -702,51 +679,46 @@ describe('fault injection (randomized trials, continued)', () => {
       withError: fc.boolean(),
       error: errorKindArb,
     });
-    await fc.assert(
-      fc.asyncProperty(arb, (t) =>
-        trial(t, async () => {
-          const healthy = healthyMap(t.pipe);
-          let k = 0;
-          let stopped = false;
-          let err: unknown = NO_ERROR;
-          const coord = new Coordinator();
-          const stop = (): void => {
-            stopped = true;
-            if (t.withError) coord.requestStop(err);
-            else coord.requestStop();
-          };
-          const pipeline = buildPipeline(t.pipe, {
-            map: (e, call) => {
-              if (t.trigger === 'map' && call === k) stop();
-              return healthy(e);
-            },
-          });
-          k = callAt(t.at, pipeline.total);
-          if (t.withError) err = injectedError(t.error, `stop requested (${t.trigger}, ${k})`);
-          const expectedBatches = Math.ceil(pipeline.total / t.pipe.batchSize);
-          const leaveAfter = Math.floor((t.at * (expectedBatches + 1)) / 1000);
-          const threads = startQueueRunners({ coord, registry: pipeline.registry });
-          let timer: NodeJS.Timeout | undefined;
-          if (t.trigger === 'timer') timer = setTimeout(stop, t.at % 5);
-          let afterStop = 0;
-          const { end } = await consume(pipeline.batches, t.pipe.consumerPace, (count) => {
-            if (stopped) afterStop++;
-            if (t.trigger === 'consumer' && count === leaveAfter) stop();
-            return undefined;
-          });
-          // The consumer saw the end: from here on, a stop is the test's own clean one.
-          clearTimeout(timer);
-          const cause = stopped && t.withError ? err : NO_ERROR;
-          expectEnd(end, cause);
-          // A stop releases the consumer at once: after a stop it requested itself, no
-          // further batch comes.
-          if (t.trigger === 'consumer') expect(afterStop).toBe(0);
-          coord.requestStop();
-          await joinAndCheck(coord, threads, pipeline, cause);
-        }),
-      ),
-      { numRuns: runs(100), seed: SEED + 4 },
-    );
+    await trials(arb, { numRuns: 100, seed: SEED + 4 }, async (t) => {
+      const healthy = healthyMap(t.pipe);
+      let k = 0;
+      let stopped = false;
+      let err: unknown = NO_ERROR;
+      const coord = new Coordinator();
+      const stop = (): void => {
+        stopped = true;
+        if (t.withError) coord.requestStop(err);
+        else coord.requestStop();
+      };
+      const pipeline = buildPipeline(t.pipe, {
+        map: (e, call) => {
+          if (t.trigger === 'map' && call === k) stop();
+          return healthy(e);
+        },
+      });
+      k = callAt(t.at, pipeline.total);
+      if (t.withError) err = injectedError(t.error, `stop requested (${t.trigger}, ${k})`);
+      const expectedBatches = Math.ceil(pipeline.total / t.pipe.batchSize);
+      const leaveAfter = Math.floor((t.at * (expectedBatches + 1)) / 1000);
+      const threads = startQueueRunners({ coord, registry: pipeline.registry });
+      let timer: NodeJS.Timeout | undefined;
+      if (t.trigger === 'timer') timer = setTimeout(stop, t.at % 5);
+      let afterStop = 0;
+      const { end } = await consume(pipeline.batches, t.pipe.consumerPace, (count) => {
+        if (stopped) afterStop++;
+        if (t.trigger === 'consumer' && count === leaveAfter) stop();
+        return undefined;
+      });
+      // The consumer saw the end: from here on, a stop is the test's own clean one.
+      clearTimeout(timer);
+      const cause = stopped && t.withError ? err : NO_ERROR;
+      expectEnd(end, cause);
+      // A stop releases the consumer at once: after a stop it requested itself, no
+      // further batch comes.
+      if (t.trigger === 'consumer') expect(afterStop).toBe(0);
+      coord.requestStop();
+      await joinAndCheck(coord, threads, pipeline, cause);
+    });
   });
 
   test('a consumer that walks away mid-epoch, then stops the coordinator (60 trials)', async () => {
@@ -757,56 +729,51 @@ describe('fault injection (randomized trials, continued)', () => {
       stopPace: fc.constantFrom<Pace>(0, 1, 2, 3, 4),
       mapped: fc.boolean(),
     });
-    await fc.assert(
-      fc.asyncProperty(arb, (t) =>
-        trial(t, async () => {
-          const pipeline = buildPipeline(t.pipe, {
-            map: t.mapped ? healthyMap(t.pipe) : undefined,
-          });
-          const coord = new Coordinator();
-          const threads = startQueueRunners({ coord, registry: pipeline.registry });
-          let count = 0;
-          if (t.how === 'break') {
-            if (t.after > 0) {
-              for await (const b of pipeline.batches) {
-                disposeBatch(b);
-                if (++count >= t.after) break;
-              }
-            }
-          } else {
-            while (count < t.after) {
-              try {
-                disposeBatch(await pipeline.batches.dequeue());
-              } catch (error) {
-                expectEnd(error, NO_ERROR);
-                break;
-              }
-              count++;
-            }
+    await trials(arb, { numRuns: 60, seed: SEED + 5 }, async (t) => {
+      const pipeline = buildPipeline(t.pipe, {
+        map: t.mapped ? healthyMap(t.pipe) : undefined,
+      });
+      const coord = new Coordinator();
+      const threads = startQueueRunners({ coord, registry: pipeline.registry });
+      let count = 0;
+      if (t.how === 'break') {
+        if (t.after > 0) {
+          for await (const b of pipeline.batches) {
+            disposeBatch(b);
+            if (++count >= t.after) break;
           }
-          // 'pending': one more dequeue nobody waits for, pending across the stop.
-          let pending: Promise<unknown> | undefined;
-          if (t.how === 'pending') {
-            pending = pipeline.batches.dequeue().then(
-              (b) => {
-                disposeBatch(b);
-                return NO_ERROR;
-              },
-              (error: unknown) => error,
-            );
+        }
+      } else {
+        while (count < t.after) {
+          try {
+            disposeBatch(await pipeline.batches.dequeue());
+          } catch (error) {
+            expectEnd(error, NO_ERROR);
+            break;
           }
-          const wait = pause(t.stopPace);
-          if (wait !== undefined) await wait;
-          coord.requestStop();
-          if (pending !== undefined) {
-            const outcome = await within(pending, 2000);
-            if (outcome !== NO_ERROR) expectEnd(outcome, NO_ERROR);
-          }
-          await joinAndCheck(coord, threads, pipeline, NO_ERROR);
-        }),
-      ),
-      { numRuns: runs(60), seed: SEED + 5 },
-    );
+          count++;
+        }
+      }
+      // 'pending': one more dequeue nobody waits for, pending across the stop.
+      let pending: Promise<unknown> | undefined;
+      if (t.how === 'pending') {
+        pending = pipeline.batches.dequeue().then(
+          (b) => {
+            disposeBatch(b);
+            return NO_ERROR;
+          },
+          (error: unknown) => error,
+        );
+      }
+      const wait = pause(t.stopPace);
+      if (wait !== undefined) await wait;
+      coord.requestStop();
+      if (pending !== undefined) {
+        const outcome = await within(pending, 2000);
+        if (outcome !== NO_ERROR) expectEnd(outcome, NO_ERROR);
+      }
+      await joinAndCheck(coord, threads, pipeline, NO_ERROR);
+    });
   });
 });
 

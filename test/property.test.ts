@@ -31,12 +31,18 @@ import {
 } from '../index.js';
 import { within } from './helpers/async.js';
 import {
+  batcherOptions,
   exampleColumns,
   expectedRow,
+  fcRuns,
+  fcSeed,
   joinExample,
+  labelledError,
+  paceArb,
   pacer,
   readBatch,
   splitExample,
+  type BatcherSpec,
   type DataColumnKind,
   type ExampleColumns,
   type IdColumnKind,
@@ -46,8 +52,7 @@ import {
 
 jest.setTimeout(120000);
 
-const SEED = Number(process.env.QUEUEFEED_FC_SEED ?? 20240905);
-const SCALE = Number(process.env.QUEUEFEED_FC_SCALE ?? 1);
+const SEED = fcSeed(20240905);
 
 /** Ids of source `p` are `p * ID_STRIDE + i`, so an id tells its source and its row. */
 const ID_STRIDE = 64;
@@ -64,30 +69,18 @@ interface SourceSpec {
   readonly map: MapKind;
 }
 
-interface PipelineSpec {
+interface PipelineSpec extends BatcherSpec {
   readonly batcher: BatcherKind;
   readonly sources: readonly SourceSpec[];
   readonly rowSize: number;
   readonly dataColumn: DataColumnKind;
   readonly idColumn: IdColumnKind;
   readonly record: boolean;
-  readonly batchSize: number;
-  readonly numThreads: number;
-  readonly capacity: number;
   readonly minAfterDequeue: number;
   readonly seed: number;
-  readonly allowSmallerFinalBatch: boolean;
-  readonly output: 'arrays' | 'tensor';
   readonly consumer: 'dequeue' | 'forAwait';
   readonly consumerPace: readonly Pace[];
   readonly mapPace: readonly Pace[];
-}
-
-/** Mostly no wait, a microtask or a turn; one draw in `sleepOneIn / 3` is a short sleep. */
-function paceArb(sleepOneIn: number): fc.Arbitrary<Pace> {
-  return fc
-    .integer({ min: 0, max: sleepOneIn - 1 })
-    .map((n): Pace => (n < 3 ? ((3 + n) as Pace) : ((n % 3) as Pace)));
 }
 
 const sourceArb: fc.Arbitrary<SourceSpec> = fc.record({
@@ -188,8 +181,6 @@ interface RunResult {
   readonly batchQueueName: string;
 }
 
-const BATCH_QUEUE = 'batches';
-
 /** The producer order of source `p`: each id's row index, epoch after epoch, from a twin producer. */
 async function producerOrder(columns: ExampleColumns, s: SourceSpec): Promise<number[]> {
   if (!s.shuffle) {
@@ -239,15 +230,7 @@ async function runPipeline(
     const fn = mapFor(s.map, c.rowShape, mapPace);
     return fn === undefined ? producer : producer.map(fn);
   });
-  const common = {
-    batchSize: spec.batchSize,
-    numThreads: spec.numThreads,
-    capacity: spec.capacity,
-    allowSmallerFinalBatch: spec.allowSmallerFinalBatch,
-    output: spec.output,
-    name: BATCH_QUEUE,
-    registry,
-  };
+  const common = batcherOptions(spec, registry);
   const shuffled = { ...common, minAfterDequeue: spec.minAfterDequeue, seed: spec.seed };
   let batches: BatchSource<unknown>;
   switch (spec.batcher) {
@@ -417,15 +400,12 @@ async function withColumns(
     // The pipeline leaves nothing behind: only the test's own input columns remain.
     expect(tf.memory().numTensors).toBe(created);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${describeSpec(spec)}\n${message}`, { cause: error });
+    throw labelledError(describeSpec(spec), error);
   } finally {
     for (const c of columns) c.dispose();
   }
   expect(tf.memory().numTensors).toBe(start);
 }
-
-const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
 
 describe('random pipelines (property)', () => {
   test('deliver every example numEpochs times, in full batches, with its own data (700 runs)', async () => {
@@ -443,7 +423,7 @@ describe('random pipelines (property)', () => {
           });
         },
       ),
-      { numRuns: runs(700), seed: SEED },
+      { numRuns: fcRuns(700), seed: SEED },
     );
   });
 
@@ -458,7 +438,7 @@ describe('random pipelines (property)', () => {
           });
         },
       ),
-      { numRuns: runs(200), seed: SEED + 1 },
+      { numRuns: fcRuns(200), seed: SEED + 1 },
     );
   });
 
@@ -475,7 +455,7 @@ describe('random pipelines (property)', () => {
           });
         },
       ),
-      { numRuns: runs(150), seed: SEED + 2 },
+      { numRuns: fcRuns(150), seed: SEED + 2 },
     );
   });
 });

@@ -1,21 +1,78 @@
 /**
- * Small building blocks shared by the property and fault tests: paced awaits, deferred
- * promises, example columns whose every row tells its example id, and a reader that turns a
- * batch (tensors or `{ data, shape }` arrays) into plain numbers.
+ * Small building blocks shared by the property and fault tests: their seeds and run counts,
+ * paced awaits and the generator of paces, deferred promises, the batcher options of a spec,
+ * example columns whose every row tells its example id, and a reader that turns a batch
+ * (tensors or `{ data, shape }` arrays) into plain numbers.
  */
 import type { Tensor } from '@tensorflow/tfjs';
+import fc from 'fast-check';
 import type { ArrayBatch, Component, Element } from '../../src/element.js';
 import { tf } from '../../src/tf.js';
 import type { Column } from '../../producers/columns.js';
+import type { QueueRunnerRegistry } from '../../src/registry.js';
 import { sleep, tick } from './async.js';
+
+/**
+ * The fast-check seed of a suite: `QUEUEFEED_FC_SEED` when set (to replay another seed),
+ * otherwise `fallback`.
+ *
+ * @example
+ * ```ts
+ * const SEED = fcSeed(20240905);
+ * ```
+ */
+export function fcSeed(fallback: number): number {
+  return Number(process.env.QUEUEFEED_FC_SEED ?? fallback);
+}
+
+/**
+ * `n` runs scaled by `QUEUEFEED_FC_SCALE` (default 1; e.g. 10 when hunting locally), at
+ * least 1.
+ *
+ * @example
+ * ```ts
+ * await fc.assert(property, { numRuns: fcRuns(700), seed: SEED });
+ * ```
+ */
+export function fcRuns(n: number): number {
+  return Math.max(1, Math.round(n * Number(process.env.QUEUEFEED_FC_SCALE ?? 1)));
+}
 
 /**
  * A pace code, as the generators draw it: 0 no await at all, 1 one microtask, 2 one
  * macrotask turn (`setImmediate`), 3 `sleep(0)`, 4 `sleep(1)`, 5 `sleep(2)`.
+ *
+ * @example
+ * ```ts
+ * const paces: Pace[] = [0, 2, 4];
+ * ```
  */
 export type Pace = 0 | 1 | 2 | 3 | 4 | 5;
 
-/** Waits as `pace` says (see {@link Pace}); code 0 returns without awaiting anything. */
+/**
+ * Pace codes, mostly no wait, a microtask or a turn (0..2); one draw in `sleepOneIn / 3` is a
+ * 0..2 ms sleep (3..5).
+ *
+ * @example
+ * ```ts
+ * fc.array(paceArb(40), { maxLength: 6 });
+ * ```
+ */
+export function paceArb(sleepOneIn: number): fc.Arbitrary<Pace> {
+  return fc
+    .integer({ min: 0, max: sleepOneIn - 1 })
+    .map((n): Pace => (n < 3 ? ((3 + n) as Pace) : ((n % 3) as Pace)));
+}
+
+/**
+ * Waits as `pace` says (see {@link Pace}); code 0 returns without awaiting anything.
+ *
+ * @example
+ * ```ts
+ * const wait = pause(2);
+ * if (wait !== undefined) await wait;
+ * ```
+ */
 export function pause(pace: Pace): Promise<void> | undefined {
   switch (pace) {
     case 0:
@@ -29,7 +86,15 @@ export function pause(pace: Pace): Promise<void> | undefined {
   }
 }
 
-/** Cycles through a list of pace codes (an empty list never waits). */
+/**
+ * Cycles through a list of pace codes (an empty list never waits).
+ *
+ * @example
+ * ```ts
+ * const pace = pacer([0, 2, 4]);
+ * await pace(); // no wait, then one turn, then sleep(1), ...
+ * ```
+ */
 export function pacer(paces: readonly Pace[]): () => Promise<void> | undefined {
   let i = 0;
   return () => {
@@ -40,14 +105,30 @@ export function pacer(paces: readonly Pace[]): () => Promise<void> | undefined {
   };
 }
 
-/** A promise with its settle functions exposed. */
+/**
+ * A promise with its settle functions exposed.
+ *
+ * @example
+ * ```ts
+ * const d: Deferred<number> = deferred<number>();
+ * ```
+ */
 export interface Deferred<T> {
   readonly promise: Promise<T>;
   resolve(value: T): void;
   reject(error: unknown): void;
 }
 
-/** Creates a {@link Deferred}. */
+/**
+ * Creates a {@link Deferred}.
+ *
+ * @example
+ * ```ts
+ * const entered = deferred<void>();
+ * entered.resolve();
+ * await entered.promise;
+ * ```
+ */
 export function deferred<T>(): Deferred<T> {
   let resolve: (value: T) => void = () => undefined;
   let reject: (error: unknown) => void = () => undefined;
@@ -58,23 +139,124 @@ export function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-/** How a data column is given to the producer. */
+/**
+ * The name of the batch queue of every random pipeline.
+ *
+ * @example
+ * ```ts
+ * expect(batches.queue.name).toBe(BATCH_QUEUE);
+ * ```
+ */
+export const BATCH_QUEUE = 'batches';
+
+/**
+ * The batcher settings a random pipeline's spec draws.
+ *
+ * @example
+ * ```ts
+ * const spec: BatcherSpec = { batchSize: 4, numThreads: 2, capacity: 16, allowSmallerFinalBatch: true, output: 'arrays' };
+ * ```
+ */
+export interface BatcherSpec {
+  readonly batchSize: number;
+  readonly numThreads: number;
+  readonly capacity: number;
+  readonly allowSmallerFinalBatch: boolean;
+  readonly output: 'arrays' | 'tensor';
+}
+
+/**
+ * The options of the spec's batcher: its settings, the queue named {@link BATCH_QUEUE}, and the
+ * test's registry.
+ *
+ * @example
+ * ```ts
+ * const batches = batch(source, batcherOptions(spec, registry));
+ * ```
+ */
+export function batcherOptions(
+  spec: BatcherSpec,
+  registry: QueueRunnerRegistry,
+): BatcherSpec & { readonly name: string; readonly registry: QueueRunnerRegistry } {
+  return {
+    batchSize: spec.batchSize,
+    numThreads: spec.numThreads,
+    capacity: spec.capacity,
+    allowSmallerFinalBatch: spec.allowSmallerFinalBatch,
+    output: spec.output,
+    name: BATCH_QUEUE,
+    registry,
+  };
+}
+
+/**
+ * An error whose message is `label`, a newline, then `error`'s message, with `error` as its
+ * cause: a failure that tells which random case it was.
+ *
+ * @example
+ * ```ts
+ * throw labelledError(JSON.stringify(spec), error);
+ * ```
+ */
+export function labelledError(label: string, error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`${label}\n${message}`, { cause: error });
+}
+
+/**
+ * How a data column is given to the producer.
+ *
+ * @example
+ * ```ts
+ * const kind: DataColumnKind = 'shaped';
+ * ```
+ */
 export type DataColumnKind = 'flat' | 'shaped' | 'tensor';
 
-/** How the id column is given to the producer. */
+/**
+ * How the id column is given to the producer.
+ *
+ * @example
+ * ```ts
+ * const kind: IdColumnKind = 'int32';
+ * ```
+ */
 export type IdColumnKind = 'int32' | 'array';
 
-/** The value at position `j` of the row of example `id` (exact in float32 for id < 2^20). */
+/**
+ * The value at position `j` of the row of example `id` (exact in float32 for id < 2^20).
+ *
+ * @example
+ * ```ts
+ * rowValue(3, 1); // 3.25
+ * ```
+ */
 export function rowValue(id: number, j: number): number {
   return id + (j + 1) / 8;
 }
 
-/** The expected row of example `id`, times `scale`. */
+/**
+ * The expected row of example `id`, times `scale`.
+ *
+ * @example
+ * ```ts
+ * expectedRow(3, 2); // [3.125, 3.25]
+ * expectedRow(3, 2, 2); // [6.25, 6.5]
+ * ```
+ */
 export function expectedRow(id: number, rowSize: number, scale = 1): number[] {
   return Array.from({ length: rowSize }, (_, j) => rowValue(id, j) * scale);
 }
 
-/** The columns of one producer, and how to release what the test created. */
+/**
+ * The columns of one producer, and how to release what the test created.
+ *
+ * @example
+ * ```ts
+ * const c: ExampleColumns = exampleColumns(0, 10, 2, 'tensor', 'int32');
+ * c.dispose();
+ * ```
+ */
 export interface ExampleColumns {
   readonly data: Column;
   readonly ids: Column;
@@ -117,7 +299,14 @@ export function exampleColumns(
   };
 }
 
-/** The data component (`x`) and the id component of an example, tuple `[x, id]` or record `{ id, x }`. */
+/**
+ * The data component (`x`) and the id component of an example, tuple `[x, id]` or record `{ id, x }`.
+ *
+ * @example
+ * ```ts
+ * splitExample([0.5, 7]); // { x: 0.5, id: 7 }
+ * ```
+ */
 export function splitExample(element: Element): { x: Component; id: number } {
   if (Array.isArray(element)) {
     const [x, id] = element as readonly Component[];
@@ -127,12 +316,27 @@ export function splitExample(element: Element): { x: Component; id: number } {
   return { x: record.x as Component, id: record.id as number };
 }
 
-/** An example with the same form as `like`, made of `x` and `id`. */
+/**
+ * An example with the same form as `like`, made of `x` and `id`.
+ *
+ * @example
+ * ```ts
+ * joinExample({ id: 1, x: 0 }, 2.5, 7); // { id: 7, x: 2.5 }
+ * ```
+ */
 export function joinExample(like: Element, x: Component, id: number): Element {
   return Array.isArray(like) ? [x, id] : { id, x };
 }
 
-/** A plain copy of one batched component. */
+/**
+ * A plain copy of one batched component.
+ *
+ * @example
+ * ```ts
+ * const c: ReadComponent = readComponent(tf.tensor1d([1, 2]));
+ * c.values; // [1, 2]
+ * ```
+ */
 export interface ReadComponent {
   readonly values: number[];
   readonly shape: number[];
@@ -145,7 +349,14 @@ function isTensor(value: unknown): value is Tensor {
   return value instanceof tf.Tensor;
 }
 
-/** Reads one batched component (without disposing it). */
+/**
+ * Reads one batched component (without disposing it).
+ *
+ * @example
+ * ```ts
+ * readComponent({ data: Int32Array.from([1, 2]), shape: [2] }).dtype; // 'int32'
+ * ```
+ */
 export function readComponent(component: unknown): ReadComponent {
   if (isTensor(component)) {
     const data = component.dataSync() as Float32Array | Int32Array;
@@ -167,7 +378,15 @@ export function readComponent(component: unknown): ReadComponent {
   };
 }
 
-/** One batch, read: the `x` and `id` components. */
+/**
+ * One batch, read: the `x` and `id` components.
+ *
+ * @example
+ * ```ts
+ * const b: ReadBatch = readBatch(await batches.dequeue());
+ * b.ids; // e.g. [3, 0, 7]
+ * ```
+ */
 export interface ReadBatch {
   readonly x: ReadComponent;
   readonly id: ReadComponent;
@@ -177,7 +396,15 @@ export interface ReadBatch {
   row(r: number): number[];
 }
 
-/** Reads a batch of `[x, id]` tuples or `{ id, x }` records and disposes its tensors. */
+/**
+ * Reads a batch of `[x, id]` tuples or `{ id, x }` records and disposes its tensors.
+ *
+ * @example
+ * ```ts
+ * const b = readBatch(await batches.dequeue());
+ * b.row(0); // the first example's row
+ * ```
+ */
 export function readBatch(batch: unknown): ReadBatch {
   let xc: unknown;
   let idc: unknown;
@@ -202,7 +429,14 @@ export function readBatch(batch: unknown): ReadBatch {
   };
 }
 
-/** Disposes every tensor in a batch handed to the consumer (tuple or record). */
+/**
+ * Disposes every tensor in a batch handed to the consumer (tuple or record).
+ *
+ * @example
+ * ```ts
+ * disposeBatch(await batches.dequeue());
+ * ```
+ */
 export function disposeBatch(batch: unknown): void {
   const parts = Array.isArray(batch)
     ? (batch as unknown[])
