@@ -30,8 +30,8 @@ import {
   sliceInputProducer,
   startQueueRunners,
   type Thread,
-} from '../index.js';
-import { tf, type BackendName } from '../src/tf.js';
+} from './lib.js';
+import { tf, type BackendName } from './lib.js';
 import {
   backendArg,
   benchFlags,

@@ -16,7 +16,7 @@
  * Loaded in worker threads by `sliceInputProducer(..., { workerMap: new
  * URL('./augment.ts', import.meta.url) })`; imports nothing at run time.
  */
-import type { WorkerMapFn, WorkerMapInfo } from '../producers/worker-map.js';
+import type { WorkerMapFn, WorkerMapInfo } from './lib.js';
 
 /** Image side in pixels. */
 const SIDE = 28;

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tf, tfImpl, useBackend, type BackendName } from '../src/tf.js';
+import { tf, tfImpl, useBackend, type BackendName } from './lib.js';
 
 /**
  * What every benchmark function returns: a title, the printed table, and a JSON-able object

@@ -48,8 +48,8 @@ import {
   QueueRunnerRegistry,
   startQueueRunners,
   type Source,
-} from '../index.js';
-import { tf, type BackendName } from '../src/tf.js';
+} from './lib.js';
+import { tf, type BackendName } from './lib.js';
 import {
   backendArg,
   benchFlags,

@@ -42,9 +42,9 @@ import {
   rangeInputProducer,
   shuffleBatch,
   startQueueRunners,
-} from '../index.js';
-import { Random } from '../src/random.js';
-import { tf, type BackendName } from '../src/tf.js';
+} from './lib.js';
+import { Random } from './lib.js';
+import { tf, type BackendName } from './lib.js';
 import {
   backendArg,
   benchFlags,

@@ -33,8 +33,8 @@ import {
   startQueueRunners,
   type EnqueueOp,
   type Thread,
-} from '../index.js';
-import { tf, type BackendName } from '../src/tf.js';
+} from './lib.js';
+import { tf, type BackendName } from './lib.js';
 import {
   backendArg,
   benchFlags,

@@ -31,11 +31,11 @@ import {
   shuffleBatch,
   sliceInputProducer,
   startQueueRunners,
-} from '../index.js';
-import { batchIter } from '../consumers/batch-iter.js';
-import { loadMnist } from '../producers/mnist.js';
-import { Random } from '../src/random.js';
-import { tf, type BackendName } from '../src/tf.js';
+} from './lib.js';
+import { batchIter } from './lib.js';
+import { loadMnist } from './lib.js';
+import { Random } from './lib.js';
+import { tf, type BackendName } from './lib.js';
 import {
   backendArg,
   benchFlags,

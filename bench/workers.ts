@@ -39,11 +39,11 @@ import {
   startQueueRunners,
   type BlockSource,
   type RowBlock,
-} from '../index.js';
-import type { BlockingOptions } from '../src/types.js';
-import type { WorkerMapInfo } from '../producers/worker-map.js';
-import { Random, seedFor } from '../src/random.js';
-import { tf, type BackendName } from '../src/tf.js';
+} from './lib.js';
+import type { BlockingOptions } from './lib.js';
+import type { WorkerMapInfo } from './lib.js';
+import { Random, seedFor } from './lib.js';
+import { tf, type BackendName } from './lib.js';
 import { AUGMENT_BLUR_PASSES, augmentImage } from './augment.js';
 import {
   backendArg,
