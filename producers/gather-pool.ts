@@ -48,7 +48,34 @@ function storedType(data: unknown): StoredArrayType | undefined {
  * Puts a column where worker threads can read it: as is when its data already lives in a
  * `SharedArrayBuffer`, else copied once into one (plain number arrays become `Float32Array`).
  */
-function share(reader: RowReader): SharedColumn {
+/**
+ * Throws `InvalidArgumentError` unless every column is numeric (strings cannot be shared).
+ *
+ * @example
+ * ```ts
+ * assertShareable(set.readers, 'tensorList');
+ * ```
+ */
+export function assertShareable(readers: readonly RowReader[], argName: string): void {
+  readers.forEach((r, c) => {
+    if (r.dtype === 'string') {
+      throw new InvalidArgumentError(
+        `Expected numeric columns with \`workers\` (strings cannot be shared with worker ` +
+          `threads), got strings in column ${c} of \`${argName}\`, e.g. ${describeValue(r.data[0])}`,
+      );
+    }
+  });
+}
+
+/**
+ * Puts a column where worker threads can read it (see above).
+ *
+ * @example
+ * ```ts
+ * const shared = share(set.readers[0]);
+ * ```
+ */
+export function share(reader: RowReader): SharedColumn {
   const data = reader.data;
   let stored: StoredArray;
   const type = storedType(data);
@@ -71,11 +98,18 @@ function share(reader: RowReader): SharedColumn {
   };
 }
 
-/** The worker module: the compiled `.js` beside this file, or the `.ts` source under tsx/jest. */
-function workerFile(): { filename: string; execArgv?: string[] } {
+/**
+ * A worker module beside this file: the compiled `.js`, or the `.ts` source under tsx/jest
+ * (loaded through tsx in the worker).
+ *
+ * @example
+ * ```ts
+ * const { filename, execArgv } = workerFile('ring-worker');
+ * ```
+ */
+export function workerFile(name = 'gather-worker'): { filename: string; execArgv?: string[] } {
   const isTs = import.meta.url.endsWith('.ts');
-  const filename = new URL(isTs ? './gather-worker.ts' : './gather-worker.js', import.meta.url)
-    .href;
+  const filename = new URL(`./${name}.${isTs ? 'ts' : 'js'}`, import.meta.url).href;
   return isTs ? { filename, execArgv: [...process.execArgv, '--import', 'tsx'] } : { filename };
 }
 
@@ -131,14 +165,7 @@ export class GatherPool {
     options: GatherPoolOptions,
     argName: string,
   ) {
-    readers.forEach((r, c) => {
-      if (r.dtype === 'string') {
-        throw new InvalidArgumentError(
-          `Expected numeric columns with \`workers\` (strings cannot be shared with worker ` +
-            `threads), got strings in column ${c} of \`${argName}\`, e.g. ${describeValue(r.data[0])}`,
-        );
-      }
-    });
+    assertShareable(readers, argName);
     this.#readers = readers;
     this.#spec = spec;
     // The constructor's check above guarantees a numeric layout.

@@ -8,6 +8,7 @@ import type { ColumnSet } from './columns.js';
 import { gatherRows, numericLayout } from './gather.js';
 import { BlockBuffers } from '../src/block-buffers.js';
 import { GatherPool } from './gather-pool.js';
+import { GatherRing } from './gather-ring.js';
 import type { WorkerMapRef } from './gather-task.js';
 import { IndexSource } from './index-source.js';
 import type { ProducerOptions } from './producer-options.js';
@@ -43,6 +44,7 @@ export interface Gathering {
 export class SliceSource<E> extends IndexSource<E> implements BlockSource {
   readonly #set: ColumnSet;
   readonly #pool: GatherPool | undefined;
+  readonly #ring: GatherRing | undefined;
   readonly #mapped: boolean;
   /** Recycled block arrays for the main-thread gather (numeric columns only). */
   readonly #buffers: BlockBuffers | undefined;
@@ -59,18 +61,32 @@ export class SliceSource<E> extends IndexSource<E> implements BlockSource {
     gathering: Gathering,
     argName: string,
   ) {
+    // A map runs on a piscina pool (tasks may be slow or fail); a plain gather on ring workers
+    // (no message per batch).
     const pool =
-      gathering.workers > 0 ? new GatherPool(set.readers, set.spec, gathering, argName) : undefined;
+      gathering.workers > 0 && gathering.map !== undefined
+        ? new GatherPool(set.readers, set.spec, gathering, argName)
+        : undefined;
+    const ring =
+      gathering.workers > 0 && gathering.map === undefined
+        ? new GatherRing(set.readers, gathering.workers, argName)
+        : undefined;
     super(
       set.length,
       (i) => set.element(i) as E,
       options,
       'slice_input_producer',
       set.spec,
-      pool === undefined ? undefined : () => pool.shutdown(true),
+      pool === undefined && ring === undefined
+        ? undefined
+        : () => {
+            pool?.shutdown(true);
+            ring?.close();
+          },
     );
     this.#set = set;
     this.#pool = pool;
+    this.#ring = ring;
     this.#mapped = gathering.map !== undefined;
     const layout = numericLayout(set.readers);
     this.#buffers = layout === undefined ? undefined : new BlockBuffers(layout, false);
@@ -111,10 +127,17 @@ export class SliceSource<E> extends IndexSource<E> implements BlockSource {
       // The end of input, or a stop: the workers are no longer needed.
       if (error instanceof OutOfRangeError || error instanceof CancelledError) {
         this.#pool?.shutdown();
+        // After the other takes that settled in this turn have handed over their rows.
+        const ring = this.#ring;
+        if (ring !== undefined) setImmediate(() => ring.close());
       }
       throw error;
     }
     const { indices, first } = taken;
+    if (this.#ring !== undefined) {
+      await this.#ring.ready();
+      return this.#ring.gather(indices);
+    }
     return this.#pool === undefined
       ? gatherRows(this.#set.readers, indices, this.#buffers)
       : this.#pool.gather(indices, first);
@@ -123,6 +146,7 @@ export class SliceSource<E> extends IndexSource<E> implements BlockSource {
   /** The examples of a block, as elements: numbers for scalar rows, views for the others. */
   #unpack(block: RowBlock): E[] {
     const { structure, components } = this.#set.spec;
+    block.settle?.();
     // Elements outlive the block: recycled arrays are copied before they are given back.
     const columns =
       block.release === undefined ? block.columns : block.columns.map((c) => c.slice());

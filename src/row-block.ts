@@ -26,6 +26,12 @@ export interface RowBlock {
    * longer needed; until then they are the block's, afterwards they are reused.
    */
   readonly release?: (() => void) | undefined;
+  /**
+   * Present when the arrays are filled by another thread after the block was handed out:
+   * call it before reading them. It returns once the rows are there (at once if they
+   * already are), and throws if filling them failed.
+   */
+  readonly settle?: (() => void) | undefined;
 }
 
 /**
@@ -81,6 +87,7 @@ export function isBlockSource(source: unknown): source is BlockSource {
  * ```
  */
 export function blockToBatch(block: RowBlock, spec: ElementSpec, output: OutputMode): unknown {
+  block.settle?.();
   const release = block.release;
   const copy = release !== undefined && (output === 'arrays' || tf.getBackend() !== 'wasm');
   const parts: ArrayBatch[] = spec.components.map((c, k) => {

@@ -311,4 +311,25 @@ describe('stepTimeoutMs on the block path', () => {
     coord.requestStop();
     await within(coord.join(threads), 5000);
   });
+
+  it('a stop mid-epoch with gather workers ends every thread and leaves no tensor', async () => {
+    const start = tf.memory().numTensors;
+    for (const workers of [1, 2]) {
+      const registry = new QueueRunnerRegistry();
+      const source = sliceInputProducer(columns(500), { numEpochs: 3, workers, registry });
+      const batches = batch(source, { batchSize: 10, numThreads: 3, registry });
+      const coord = new Coordinator();
+      const threads = startQueueRunners({ coord, registry });
+      const got: Tensor[] = [];
+      for (let i = 0; i < 5; i++)
+        got.push(...((await within(batches.dequeue(), 10000)) as Tensor[]));
+      expect(got.map((t) => t.shape[0])).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 10]);
+      coord.requestStop();
+      await within(coord.join(threads), 5000);
+      expect(threads.every((t) => !t.isAlive())).toBe(true);
+      expect(batches.queue.isClosed).toBe(true);
+      tf.dispose(got);
+    }
+    expect(tf.memory().numTensors).toBe(start);
+  });
 });

@@ -1,0 +1,63 @@
+/**
+ * The shared memory between a producer's main thread and its ring workers (see `GatherRing`).
+ *
+ * The control block (`Int32Array` over one `SharedArrayBuffer`): `[SUBMITTED]` counts the
+ * requests written so far (the main thread bumps it, then notifies); `[STOP]` is 1 once the
+ * ring is closed; from `RING` on, request `r`'s slot number sits at `RING + r % RING_SIZE`.
+ * Request `r` is served by worker `r % workers`, in order.
+ *
+ * Each slot has its own cells (`[state, rows, ...indices]`, state `PENDING` -> `READY` or
+ * `FAILED`) and one output array per column; a slot belongs to one block at a time.
+ */
+export const SUBMITTED = 0;
+export const STOP = 1;
+export const RING = 2;
+/** Requests in flight at most (slots alive at once); far more than queues ever hold. */
+export const RING_SIZE = 1 << 16;
+
+export const PENDING = 0;
+export const READY = 1;
+export const FAILED = 2;
+
+/** One numeric column, shared, as the ring workers read it. */
+export interface RingColumn {
+  readonly buffer: SharedArrayBuffer;
+  readonly byteOffset: number;
+  readonly length: number;
+  readonly type: string;
+  readonly rowSize: number;
+  readonly dtype: 'float32' | 'int32';
+}
+
+/**
+ * What a ring worker is started with.
+ *
+ * @example
+ * ```ts
+ * const data: RingWorkerData = { control, workers: 1, id: 0, columns, port };
+ * ```
+ */
+export interface RingWorkerData {
+  readonly control: SharedArrayBuffer;
+  readonly workers: number;
+  readonly id: number;
+  readonly columns: readonly RingColumn[];
+}
+
+/**
+ * A message telling the workers about a new slot (sent once per slot, before its first use).
+ *
+ * @example
+ * ```ts
+ * port.postMessage({ slot: 3, cells, rows: 100, out: [buffer] } satisfies SlotMessage);
+ * ```
+ */
+export interface SlotMessage {
+  readonly slot: number;
+  /** `[state, rows, ...indices]` of the slot. */
+  readonly cells: SharedArrayBuffer;
+  /** Capacity of the slot, in rows. */
+  readonly rows: number;
+  /** One buffer per column, `rows * rowSize` values. */
+  readonly out: readonly SharedArrayBuffer[];
+}

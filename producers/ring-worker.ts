@@ -1,0 +1,109 @@
+/**
+ * A ring worker: waits on the shared control block, gathers the rows of each request it owns
+ * into that request's slot, and marks the slot ready. No message per batch: requests and
+ * results pass through shared memory, so the main thread neither sends nor receives anything
+ * per batch and never waits for its event loop to learn that a batch is ready.
+ */
+import {
+  parentPort,
+  receiveMessageOnPort,
+  workerData,
+  type MessagePort,
+} from 'node:worker_threads';
+import {
+  FAILED,
+  READY,
+  RING,
+  RING_SIZE,
+  STOP,
+  SUBMITTED,
+  type RingWorkerData,
+  type SlotMessage,
+} from './ring-layout.js';
+
+type Numeric = Float32Array | Int32Array | Float64Array | Uint8Array;
+const data = workerData as RingWorkerData & { readonly port: MessagePort };
+const control = new Int32Array(data.control);
+const TYPES: Record<string, new (b: ArrayBuffer, offset: number, length: number) => Numeric> = {
+  Float32Array,
+  Float64Array,
+  Int32Array,
+  Uint32Array: Uint32Array as unknown as Float64ArrayConstructor,
+  Int16Array: Int16Array as unknown as Float64ArrayConstructor,
+  Uint16Array: Uint16Array as unknown as Float64ArrayConstructor,
+  Int8Array: Int8Array as unknown as Float64ArrayConstructor,
+  Uint8Array,
+  Uint8ClampedArray: Uint8ClampedArray as unknown as Float64ArrayConstructor,
+};
+const columns = data.columns.map(
+  (c) => new TYPES[c.type]!(c.buffer as unknown as ArrayBuffer, c.byteOffset, c.length),
+);
+interface Slot {
+  readonly cells: Int32Array;
+  readonly out: (Float32Array | Int32Array)[];
+}
+const slots = new Map<number, Slot>();
+
+function learnSlots(): void {
+  for (;;) {
+    const m = receiveMessageOnPort(data.port);
+    if (m === undefined) return;
+    const { slot, cells, out } = m.message as SlotMessage;
+    slots.set(slot, {
+      cells: new Int32Array(cells),
+      out: out.map((b, c) =>
+        data.columns[c]!.dtype === 'int32' ? new Int32Array(b) : new Float32Array(b),
+      ),
+    });
+  }
+}
+
+function serve(r: number): void {
+  const id = Atomics.load(control, RING + (r % RING_SIZE));
+  // A slot is announced before its first request; the message may still be on its way.
+  while (!slots.has(id) && Atomics.load(control, STOP) === 0) {
+    learnSlots();
+    if (!slots.has(id)) Atomics.wait(control, STOP, 0, 1);
+  }
+  const slot = slots.get(id);
+  if (slot === undefined) return;
+  const { cells, out } = slot;
+  try {
+    const rows = cells[1]!;
+    data.columns.forEach((c, k) => {
+      const src = columns[k]!;
+      const dst = out[k]!;
+      const size = c.rowSize;
+      if (size === 1) {
+        for (let j = 0; j < rows; j++) dst[j] = src[cells[2 + j]!]!;
+      } else {
+        for (let j = 0; j < rows; j++) {
+          const from = cells[2 + j]! * size;
+          dst.set(src.subarray(from, from + size), j * size);
+        }
+      }
+    });
+    Atomics.store(cells, 0, READY);
+  } catch {
+    Atomics.store(cells, 0, FAILED);
+  }
+  Atomics.notify(cells, 0);
+}
+
+// Tell the main thread the worker runs: until then it must not wait for it synchronously.
+parentPort?.postMessage('online');
+
+let next = data.id;
+for (;;) {
+  const submitted = Atomics.load(control, SUBMITTED);
+  if (next < submitted) {
+    serve(next);
+    next += data.workers;
+  } else if (Atomics.load(control, STOP) === 1) {
+    // Closed, and everything handed over is served.
+    break;
+  } else {
+    Atomics.wait(control, SUBMITTED, submitted, 1000);
+  }
+}
+data.port.close();
