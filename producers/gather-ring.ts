@@ -149,7 +149,7 @@ export class GatherRing {
       const ports = Array.from({ length: this.#workers }, (_, id) => {
         const channel = new MessageChannel();
         const data: RingWorkerData & { port: MessageChannel['port2'] } = {
-          control: this.#control.buffer as SharedArrayBuffer,
+          control: this.#control.buffer,
           workers: this.#workers,
           id,
           columns,

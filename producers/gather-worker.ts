@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Component, ComponentRecord } from '../src/element.js';
 import { rebuild } from '../src/rebuild.js';
+import { copyRows } from './copy-rows.js';
 import { Random, seedFor } from '../src/random.js';
 import { workerData } from 'piscina';
 import type { GatherSetup, GatherTask, SharedColumn, WorkerMapRef } from './gather-task.js';
@@ -76,14 +77,7 @@ function gatherColumn(
   const n = indices.length;
   const Out = col.dtype === 'int32' ? Int32Array : Float32Array;
   const out = new Out(target.buffer as unknown as ArrayBuffer, target.byteOffset, n * size);
-  if (size === 1) {
-    for (let j = 0; j < n; j++) out[j] = data[indices[j]!]!;
-  } else {
-    for (let j = 0; j < n; j++) {
-      const from = indices[j]! * size;
-      out.set(data.subarray(from, from + size), j * size);
-    }
-  }
+  copyRows(data, size, indices, 0, n, out);
   return out;
 }
 

@@ -20,20 +20,20 @@ import {
   type RingWorkerData,
   type SlotMessage,
 } from './ring-layout.js';
+import { copyRows, type StoredRows } from './copy-rows.js';
 
-type Numeric = Float32Array | Int32Array | Float64Array | Uint8Array;
 const data = workerData as RingWorkerData & { readonly port: MessagePort };
 const control = new Int32Array(data.control);
-const TYPES: Record<string, new (b: ArrayBuffer, offset: number, length: number) => Numeric> = {
+const TYPES: Record<string, new (b: ArrayBuffer, offset: number, length: number) => StoredRows> = {
   Float32Array,
   Float64Array,
   Int32Array,
-  Uint32Array: Uint32Array as unknown as Float64ArrayConstructor,
-  Int16Array: Int16Array as unknown as Float64ArrayConstructor,
-  Uint16Array: Uint16Array as unknown as Float64ArrayConstructor,
-  Int8Array: Int8Array as unknown as Float64ArrayConstructor,
+  Uint32Array,
+  Int16Array,
+  Uint16Array,
+  Int8Array,
   Uint8Array,
-  Uint8ClampedArray: Uint8ClampedArray as unknown as Float64ArrayConstructor,
+  Uint8ClampedArray,
 };
 const columns = data.columns.map(
   (c) => new TYPES[c.type]!(c.buffer as unknown as ArrayBuffer, c.byteOffset, c.length),
@@ -71,17 +71,7 @@ function serve(r: number): void {
   try {
     const rows = cells[1]!;
     data.columns.forEach((c, k) => {
-      const src = columns[k]!;
-      const dst = out[k]!;
-      const size = c.rowSize;
-      if (size === 1) {
-        for (let j = 0; j < rows; j++) dst[j] = src[cells[2 + j]!]!;
-      } else {
-        for (let j = 0; j < rows; j++) {
-          const from = cells[2 + j]! * size;
-          dst.set(src.subarray(from, from + size), j * size);
-        }
-      }
+      copyRows(columns[k]!, c.rowSize, cells, 2, rows, out[k]!);
     });
     Atomics.store(cells, 0, READY);
   } catch {
