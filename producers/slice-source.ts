@@ -1,6 +1,7 @@
 import type { Component } from '../src/element.js';
 import type { ElementSpec } from '../src/element-spec.js';
 import { rebuild } from '../src/rebuild.js';
+import { untilAborted } from '../src/abort.js';
 import { CancelledError, OutOfRangeError } from '../src/errors.js';
 import type { BlockSource, RowBlock } from '../src/row-block.js';
 import type { BlockingOptions } from '../src/types.js';
@@ -45,6 +46,8 @@ export class SliceSource<E> extends IndexSource<E> implements BlockSource {
   readonly #set: ColumnSet;
   readonly #pool: GatherPool | undefined;
   readonly #ring: GatherRing | undefined;
+  /** Reads already started for the ring workers (see `readBlock`). */
+  readonly #ahead: Promise<RowBlock>[] = [];
   readonly #mapped: boolean;
   /** Recycled block arrays for the main-thread gather (numeric columns only). */
   readonly #buffers: BlockBuffers | undefined;
@@ -106,7 +109,19 @@ export class SliceSource<E> extends IndexSource<E> implements BlockSource {
    * ```
    */
   async readBlock(n: number, options?: BlockingOptions): Promise<RowBlock> {
-    return this.#read(n, true, options);
+    if (this.#ring === undefined) return this.#read(n, true, options);
+    // Read-ahead: keep READ_AHEAD more reads going than asked for, so the workers copy a
+    // block while the main thread still trains on earlier ones. Reads start (and take their
+    // indices) in call order and are handed out in that order.
+    while (this.#ahead.length < 1 + READ_AHEAD) {
+      const read = this.#read(n, true);
+      read.catch(() => undefined); // reported to the caller that takes it
+      this.#ahead.push(read);
+    }
+    const next = this.#ahead.shift()!;
+    return options?.signal === undefined
+      ? next
+      : untilAborted(next, options.signal, 'Read cancelled');
   }
 
   override async dequeue(options?: BlockingOptions): Promise<E> {
@@ -164,3 +179,6 @@ export class SliceSource<E> extends IndexSource<E> implements BlockSource {
     return out;
   }
 }
+
+/** Reads started ahead of the callers when gathering on ring workers. */
+const READ_AHEAD = 2;

@@ -1,4 +1,4 @@
-import { CancelledError } from './errors.js';
+import { untilAborted } from './abort.js';
 
 /**
  * One reserved place in a {@link Turns} line.
@@ -43,28 +43,11 @@ export class Turns {
       release = resolve;
     });
     return {
-      ready: (signal) => (signal === undefined ? previous : untilAborted(previous, signal)),
+      ready: (signal) =>
+        signal === undefined
+          ? previous
+          : untilAborted(previous, signal, 'Waiting for a turn was cancelled'),
       release,
     };
   }
-}
-
-function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) {
-    return Promise.reject(
-      new CancelledError('Waiting for a turn was cancelled', { cause: signal.reason }),
-    );
-  }
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void =>
-      reject(new CancelledError('Waiting for a turn was cancelled', { cause: signal.reason }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      () => undefined,
-    );
-  });
 }
