@@ -1,3 +1,22 @@
+/**
+ * The typed arrays a column may be stored in, by constructor name: columns cross threads as
+ * a shared buffer plus this name, and every worker builds its view from this one table.
+ */
+export const STORED_ARRAYS = {
+  Float32Array,
+  Float64Array,
+  Int32Array,
+  Uint32Array,
+  Int16Array,
+  Uint16Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+} as const;
+
+/** The name of a {@link STORED_ARRAYS} constructor. */
+export type StoredArrayType = keyof typeof STORED_ARRAYS;
+
 /** A typed array a column may be stored in (what the gather workers read). */
 export type StoredRows =
   | Float32Array
@@ -9,6 +28,37 @@ export type StoredRows =
   | Int8Array
   | Uint8Array
   | Uint8ClampedArray;
+
+/**
+ * The stored-array type of `data`, or `undefined` for anything else.
+ *
+ * @example
+ * ```ts
+ * storedType(new Uint8Array(4)); // 'Uint8Array'
+ * ```
+ */
+export function storedType(data: unknown): StoredArrayType | undefined {
+  if (!ArrayBuffer.isView(data)) return undefined;
+  const name = data.constructor.name;
+  return Object.hasOwn(STORED_ARRAYS, name) ? (name as StoredArrayType) : undefined;
+}
+
+/**
+ * A view of `length` values of type `type` over a shared buffer (a worker's view of a column).
+ *
+ * @example
+ * ```ts
+ * const pixels = storedView('Float32Array', buffer, 0, 60000 * 784);
+ * ```
+ */
+export function storedView(
+  type: StoredArrayType,
+  buffer: SharedArrayBuffer,
+  byteOffset: number,
+  length: number,
+): StoredRows {
+  return new STORED_ARRAYS[type](buffer as unknown as ArrayBuffer, byteOffset, length);
+}
 
 /**
  * Copies `rows` rows of `rowSize` values from `src` into `dst`, one after another: row `j`

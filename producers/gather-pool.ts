@@ -6,43 +6,8 @@ import type { RowReader } from '../src/row-reader.js';
 import { describeValue } from '../src/validate.js';
 import { BlockBuffers } from '../src/block-buffers.js';
 import { numericLayout } from './gather.js';
-import type {
-  GatherSetup,
-  GatherTask,
-  SharedColumn,
-  StoredArrayType,
-  WorkerMapRef,
-} from './gather-task.js';
-
-const STORED_TYPES: readonly StoredArrayType[] = [
-  'Float32Array',
-  'Float64Array',
-  'Int32Array',
-  'Uint32Array',
-  'Int16Array',
-  'Uint16Array',
-  'Int8Array',
-  'Uint8Array',
-  'Uint8ClampedArray',
-];
-
-/** A typed array whose constructor the workers know by name. */
-type StoredArray =
-  | Float32Array
-  | Float64Array
-  | Int32Array
-  | Uint32Array
-  | Int16Array
-  | Uint16Array
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray;
-
-function storedType(data: unknown): StoredArrayType | undefined {
-  if (!ArrayBuffer.isView(data)) return undefined;
-  const name = data.constructor.name as StoredArrayType;
-  return STORED_TYPES.includes(name) ? name : undefined;
-}
+import { STORED_ARRAYS, storedType, type StoredRows } from './copy-rows.js';
+import type { GatherSetup, GatherTask, SharedColumn, WorkerMapRef } from './gather-task.js';
 
 /**
  * Puts a column where worker threads can read it: as is when its data already lives in a
@@ -77,12 +42,13 @@ export function assertShareable(readers: readonly RowReader[], argName: string):
  */
 export function share(reader: RowReader): SharedColumn {
   const data = reader.data;
-  let stored: StoredArray;
+  let stored: StoredRows;
   const type = storedType(data);
-  if (type !== undefined && (data as StoredArray).buffer instanceof SharedArrayBuffer) {
-    stored = data as StoredArray;
+  if (type !== undefined && (data as StoredRows).buffer instanceof SharedArrayBuffer) {
+    stored = data as StoredRows;
   } else {
-    const Ctor = type === undefined ? Float32Array : (globalThis[type] as Float32ArrayConstructor);
+    const Ctor =
+      type === undefined ? Float32Array : (STORED_ARRAYS[type] as Float32ArrayConstructor);
     const copy = new Ctor(new SharedArrayBuffer(data.length * Ctor.BYTES_PER_ELEMENT));
     copy.set(data as ArrayLike<number>);
     stored = copy;
@@ -91,7 +57,9 @@ export function share(reader: RowReader): SharedColumn {
     buffer: stored.buffer as SharedArrayBuffer,
     byteOffset: stored.byteOffset,
     length: stored.length,
-    type: storedType(stored) ?? 'Float32Array',
+    // `stored` is the column itself (of `type`) or a copy in the same type (Float32Array for
+    // plain number arrays).
+    type: type ?? 'Float32Array',
     rowSize: reader.rowSize,
     // Strings never get here: the pool's constructor rejects them.
     dtype: reader.dtype === 'int32' ? 'int32' : 'float32',

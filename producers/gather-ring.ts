@@ -54,6 +54,7 @@ export class GatherRing {
   #started:
     { readonly ports: MessageChannel['port1'][]; readonly online: Promise<void> } | undefined;
   #failure: Error | undefined;
+  #ready: Promise<void> | undefined;
   #closed = false;
 
   /**
@@ -77,11 +78,12 @@ export class GatherRing {
    * ```
    */
   ready(): Promise<void> {
-    return this.#start().online.catch((error: unknown) => {
+    // One promise for every caller: this is awaited once per block.
+    return (this.#ready ??= this.#start().online.catch((error: unknown) => {
       throw (this.#failure ??= new PipelineError('A gather worker failed to start', {
         cause: error,
       }));
-    });
+    }));
   }
 
   /**

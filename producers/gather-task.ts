@@ -1,16 +1,7 @@
 import type { ElementStructure } from '../src/element-spec.js';
+import type { StoredArrayType } from './copy-rows.js';
 
-/** The typed arrays a column may be stored in, by constructor name (they cross threads by name). */
-export type StoredArrayType =
-  | 'Float32Array'
-  | 'Float64Array'
-  | 'Int32Array'
-  | 'Uint32Array'
-  | 'Int16Array'
-  | 'Uint16Array'
-  | 'Int8Array'
-  | 'Uint8Array'
-  | 'Uint8ClampedArray';
+export type { StoredArrayType } from './copy-rows.js';
 
 /**
  * One numeric column in shared memory, as a gather worker reads it.

@@ -7,25 +7,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Component, ComponentRecord } from '../src/element.js';
 import { rebuild } from '../src/rebuild.js';
-import { copyRows } from './copy-rows.js';
+import { copyRows, storedView } from './copy-rows.js';
 import { Random, seedFor } from '../src/random.js';
 import { workerData } from 'piscina';
 import type { GatherSetup, GatherTask, SharedColumn, WorkerMapRef } from './gather-task.js';
 import type { WorkerMapFn, WorkerMapInfo } from './worker-map.js';
 
 type AnyMap = WorkerMapFn<unknown>;
-
-const CONSTRUCTORS = {
-  Float32Array,
-  Float64Array,
-  Int32Array,
-  Uint32Array,
-  Int16Array,
-  Uint16Array,
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-} as const;
 
 const loadedMaps = new Map<string, Promise<AnyMap>>();
 
@@ -68,11 +56,7 @@ function gatherColumn(
   indices: Int32Array,
   target: GatherTask['out'][number],
 ): Float32Array | Int32Array {
-  const data = new CONSTRUCTORS[col.type](
-    col.buffer as unknown as ArrayBuffer,
-    col.byteOffset,
-    col.length,
-  );
+  const data = storedView(col.type, col.buffer, col.byteOffset, col.length);
   const size = col.rowSize;
   const n = indices.length;
   const Out = col.dtype === 'int32' ? Int32Array : Float32Array;

@@ -1,3 +1,5 @@
+import type { SharedColumn } from './gather-task.js';
+
 /**
  * The shared memory between a producer's main thread and its ring workers (see `GatherRing`).
  *
@@ -19,16 +21,6 @@ export const PENDING = 0;
 export const READY = 1;
 export const FAILED = 2;
 
-/** One numeric column, shared, as the ring workers read it. */
-export interface RingColumn {
-  readonly buffer: SharedArrayBuffer;
-  readonly byteOffset: number;
-  readonly length: number;
-  readonly type: string;
-  readonly rowSize: number;
-  readonly dtype: 'float32' | 'int32';
-}
-
 /**
  * What a ring worker is started with.
  *
@@ -41,7 +33,7 @@ export interface RingWorkerData {
   readonly control: SharedArrayBuffer;
   readonly workers: number;
   readonly id: number;
-  readonly columns: readonly RingColumn[];
+  readonly columns: readonly SharedColumn[];
 }
 
 /**

@@ -20,24 +20,11 @@ import {
   type RingWorkerData,
   type SlotMessage,
 } from './ring-layout.js';
-import { copyRows, type StoredRows } from './copy-rows.js';
+import { copyRows, storedView } from './copy-rows.js';
 
 const data = workerData as RingWorkerData & { readonly port: MessagePort };
 const control = new Int32Array(data.control);
-const TYPES: Record<string, new (b: ArrayBuffer, offset: number, length: number) => StoredRows> = {
-  Float32Array,
-  Float64Array,
-  Int32Array,
-  Uint32Array,
-  Int16Array,
-  Uint16Array,
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-};
-const columns = data.columns.map(
-  (c) => new TYPES[c.type]!(c.buffer as unknown as ArrayBuffer, c.byteOffset, c.length),
-);
+const columns = data.columns.map((c) => storedView(c.type, c.buffer, c.byteOffset, c.length));
 interface Slot {
   readonly cells: Int32Array;
   readonly out: (Float32Array | Int32Array)[];
