@@ -62,7 +62,7 @@ export function storedView(
 
 /**
  * Copies `rows` rows of `rowSize` values from `src` into `dst`, one after another: row `j`
- * of `dst` is row `indices[from + j]` of `src`. The gather both kinds of worker run.
+ * of `dst` is row `indices[from + j]` of `src`. The gather every path runs: both kinds of worker, and the main thread.
  *
  * @example
  * ```ts
@@ -72,7 +72,7 @@ export function storedView(
 export function copyRows(
   src: StoredRows,
   rowSize: number,
-  indices: Int32Array,
+  indices: ArrayLike<number>,
   from: number,
   rows: number,
   dst: Float32Array | Int32Array,

@@ -1,7 +1,8 @@
-import type { BlockBuffers, BlockColumnLayout } from '../src/block-buffers.js';
+import type { BlockColumnLayout } from '../src/block-buffers.js';
 import type { DType } from '../src/element-spec.js';
 import type { RowBlock } from '../src/row-block.js';
 import type { RowReader } from '../src/row-reader.js';
+import { copyRows, storedType, type StoredRows } from './copy-rows.js';
 
 /**
  * A fresh array for `n` values of `dtype`: the batch dtype's typed array, or a string array.
@@ -17,32 +18,50 @@ export function blockArray(dtype: DType, n: number): Float32Array | Int32Array |
 }
 
 /**
- * Copies the rows `indices` of every column into one block (one array per column), in the
- * order given: recycled arrays from `buffers` when given, else fresh ones. This is the gather
- * a batcher's task runs on the main thread when the producer has no workers.
+ * A main-thread gather over `readers`: given the rows `indices`, a block whose copy is deferred
+ * to whoever reads it. `copyInto` writes the rows straight into the reader's arrays (a
+ * batcher's tensors, on the wasm backend), and reading `columns` copies them into fresh arrays
+ * once. Taking the indices is all a batcher's task then does up front, so each row is copied
+ * once, where it is used.
  *
  * @example
  * ```ts
- * const block = gatherRows(set.readers, [4, 0, 2]); // rows 4, 0 and 2 of each column
- * block.release?.(); // when done with it
+ * const block = deferredGather(set.readers)([4, 0, 2]);
+ * const [x, y] = block.columns; // rows 4, 0 and 2 of each column, copied now
  * ```
  */
-export function gatherRows(
+export function deferredGather(
   readers: readonly RowReader[],
-  indices: ArrayLike<number>,
-  buffers?: BlockBuffers,
-): RowBlock {
-  const n = indices.length;
-  const block: RowBlock = buffers?.acquire(n) ?? {
-    length: n,
-    columns: readers.map((r) => blockArray(r.dtype, n * r.rowSize)),
-  };
-  readers.forEach((r, c) => {
-    const size = r.rowSize;
-    const out = block.columns[c]!;
-    for (let j = 0; j < n; j++) r.copyRow(indices[j]!, out, j * size);
+): (indices: ArrayLike<number>) => RowBlock {
+  // Worked out once per producer, not per block: typed columns copy with `copyRows`.
+  const copiers = readers.map((r) => {
+    const stored = storedType(r.data) === undefined ? undefined : (r.data as StoredRows);
+    return (indices: ArrayLike<number>, out: Float32Array | Int32Array | string[]): void => {
+      if (stored !== undefined && !Array.isArray(out)) {
+        copyRows(stored, r.rowSize, indices, 0, indices.length, out);
+      } else {
+        for (let j = 0; j < indices.length; j++) r.copyRow(indices[j]!, out, j * r.rowSize);
+      }
+    };
   });
-  return block;
+  const numeric = readers.every((r) => r.dtype !== 'string');
+  return (indices) => {
+    const copyInto = (targets: readonly (Float32Array | Int32Array | string[])[]): void => {
+      for (let c = 0; c < copiers.length; c++) copiers[c]!(indices, targets[c]!);
+    };
+    let columns: (Float32Array | Int32Array | string[])[] | undefined;
+    return {
+      length: indices.length,
+      get columns() {
+        if (columns === undefined) {
+          columns = readers.map((r) => blockArray(r.dtype, indices.length * r.rowSize));
+          copyInto(columns);
+        }
+        return columns;
+      },
+      copyInto: numeric ? copyInto : undefined,
+    };
+  };
 }
 
 /**

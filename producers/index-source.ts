@@ -67,7 +67,7 @@ export class IndexSource<E> extends SourceBase<E> {
     const nextEpoch = limitEpochs(count, o.numEpochs);
     const registry = o.registry ?? defaultRegistry;
     const random = shuffle ? new Random(o.seed) : undefined;
-    const identity = Array.from({ length: count }, (_, i) => i);
+    let identity: number[] | undefined;
 
     this.#elementAt = elementAt;
     this.#spec = spec;
@@ -92,7 +92,9 @@ export class IndexSource<E> extends SourceBase<E> {
       enqueueOps: [
         async ({ signal, untimed }) => {
           const n = nextEpoch();
-          const order = random === undefined ? identity : Array.from(random.permutation(n));
+          // Plain arrays built by loops: \`Array.from\` costs several ms per 60 000 indices.
+          const order =
+            random === undefined ? (identity ??= indexRange(count)) : random.shuffle(indexRange(n));
           await untimed(queue.enqueueMany(order, { signal }));
         },
       ],
@@ -176,4 +178,11 @@ export class IndexSource<E> extends SourceBase<E> {
     this.#taken += indices.length;
     return { indices, first };
   }
+}
+
+/** `[0, 1, ..., n - 1]`. */
+function indexRange(n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
 }

@@ -6,8 +6,7 @@ import { CancelledError, OutOfRangeError } from '../src/errors.js';
 import type { BlockSource, RowBlock } from '../src/row-block.js';
 import type { BlockingOptions } from '../src/types.js';
 import type { ColumnSet } from './columns.js';
-import { gatherRows, numericLayout } from './gather.js';
-import { BlockBuffers } from '../src/block-buffers.js';
+import { deferredGather } from './gather.js';
 import { GatherPool } from './gather-pool.js';
 import { GatherRing } from './gather-ring.js';
 import type { WorkerMapRef } from './gather-task.js';
@@ -49,8 +48,8 @@ export class SliceSource<E> extends IndexSource<E> implements BlockSource {
   /** Reads already started for the ring workers (see `readBlock`). */
   readonly #ahead: Promise<RowBlock>[] = [];
   readonly #mapped: boolean;
-  /** Recycled block arrays for the main-thread gather (numeric columns only). */
-  readonly #buffers: BlockBuffers | undefined;
+  /** The main-thread gather (without workers). */
+  readonly #gather: (indices: ArrayLike<number>) => RowBlock;
 
   /**
    * @param set the producer's columns, read.
@@ -91,8 +90,7 @@ export class SliceSource<E> extends IndexSource<E> implements BlockSource {
     this.#pool = pool;
     this.#ring = ring;
     this.#mapped = gathering.map !== undefined;
-    const layout = numericLayout(set.readers);
-    this.#buffers = layout === undefined ? undefined : new BlockBuffers(layout, false);
+    this.#gather = deferredGather(set.readers);
   }
 
   override get elementSpec(): ElementSpec {
@@ -153,9 +151,7 @@ export class SliceSource<E> extends IndexSource<E> implements BlockSource {
       await this.#ring.ready();
       return this.#ring.gather(indices);
     }
-    return this.#pool === undefined
-      ? gatherRows(this.#set.readers, indices, this.#buffers)
-      : this.#pool.gather(indices, first);
+    return this.#pool === undefined ? this.#gather(indices) : this.#pool.gather(indices, first);
   }
 
   /** The examples of a block, as elements: numbers for scalar rows, views for the others. */

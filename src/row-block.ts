@@ -2,6 +2,8 @@ import type { ArrayBatch, OutputMode } from './element.js';
 import { rebuild, type ElementSpec } from './element-spec.js';
 import { isVariable } from './row-shape.js';
 import { toTensors } from './batch-assembler.js';
+import type { Tensor } from '@tensorflow/tfjs';
+import { tensorsInPlace, type NumericTensorSpec } from './tensor-memory.js';
 import { tf } from './tf.js';
 import type { BlockingOptions } from './types.js';
 
@@ -32,6 +34,13 @@ export interface RowBlock {
    * already are), and throws if filling them failed.
    */
   readonly settle?: (() => void) | undefined;
+  /**
+   * Present when the rows are not copied yet (a main-thread gather defers its copy to the
+   * consumer): writes them straight into `targets`, one array per component with
+   * `length * rowSize` values, e.g. a tensor's own memory. Reading `columns` instead copies
+   * them into fresh arrays.
+   */
+  readonly copyInto?: ((targets: readonly (Float32Array | Int32Array)[]) => void) | undefined;
 }
 
 /**
@@ -76,10 +85,11 @@ export function isBlockSource(source: unknown): source is BlockSource {
 /**
  * Turns a block into a batch of the spec's form: one `tf.Tensor` per component of shape
  * `[b, ...rowShape]`, or `{ data, shape }` with `output: 'arrays'`. A block that owns its
- * arrays hands them over (no copy). A recycled block (with `release`) is released: on the
- * wasm backend straight after its tensors are made (wasm copies the data into its own
- * memory), elsewhere after its arrays were copied, since the cpu and tensorflow backends
- * keep a reference to the array a tensor is made from.
+ * arrays hands them over (no copy). A block not copied yet (with `copyInto`) is copied straight
+ * into its tensors' memory on the wasm backend, so its rows are copied once. A recycled block
+ * (with `release`) is released: on the wasm backend straight after its tensors are made (wasm
+ * copies the data into its own memory), elsewhere after its arrays were copied, since the cpu
+ * and tensorflow backends keep a reference to the array a tensor is made from.
  *
  * @example
  * ```ts
@@ -88,6 +98,8 @@ export function isBlockSource(source: unknown): source is BlockSource {
  */
 export function blockToBatch(block: RowBlock, spec: ElementSpec, output: OutputMode): unknown {
   block.settle?.();
+  const inPlace = output === 'tensor' ? writeInPlace(block, spec) : undefined;
+  if (inPlace !== undefined) return rebuild(spec.structure, inPlace);
   const release = block.release;
   const copy = release !== undefined && (output === 'arrays' || tf.getBackend() !== 'wasm');
   const parts: ArrayBatch[] = spec.components.map((c, k) => {
@@ -103,4 +115,16 @@ export function blockToBatch(block: RowBlock, spec: ElementSpec, output: OutputM
   } finally {
     release?.();
   }
+}
+
+/** The block's tensors written in place (see `tensorsInPlace`), when the backend and spec allow. */
+function writeInPlace(block: RowBlock, spec: ElementSpec): Tensor[] | undefined {
+  const copyInto = block.copyInto;
+  if (copyInto === undefined) return undefined;
+  const specs: NumericTensorSpec[] = [];
+  for (const c of spec.components) {
+    if (c.dtype === 'string') return undefined;
+    specs.push({ shape: [block.length, ...(c.shape as readonly number[])], dtype: c.dtype });
+  }
+  return tensorsInPlace(specs, copyInto);
 }

@@ -33,21 +33,33 @@ export interface Turn {
  * ```
  */
 export class Turns {
-  #tail: Promise<void> = Promise.resolve();
+  /** The last reserved turn's state: released yet, and the promise its successor waits on. */
+  #tail: { released: boolean; promise: Promise<void> } = {
+    released: true,
+    promise: Promise.resolve(),
+  };
 
   /** Reserves the next place in line. */
   reserve(): Turn {
     const previous = this.#tail;
-    let release!: () => void;
-    this.#tail = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    let resolve!: () => void;
+    const state = {
+      released: false,
+      promise: new Promise<void>((r) => {
+        resolve = r;
+      }),
+    };
+    this.#tail = state;
     return {
-      ready: (signal) =>
-        signal === undefined
-          ? previous
-          : untilAborted(previous, signal, 'Waiting for a turn was cancelled'),
-      release,
+      ready: (signal) => {
+        // Already free (the common case when deliveries keep up): no listener to wire.
+        if (previous.released || signal === undefined) return previous.promise;
+        return untilAborted(previous.promise, signal, 'Waiting for a turn was cancelled');
+      },
+      release: () => {
+        state.released = true;
+        resolve();
+      },
     };
   }
 }

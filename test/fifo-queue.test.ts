@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from '@jest/globals';
 import {
   CancelledError,
@@ -314,5 +315,42 @@ describe('FIFOQueue', () => {
       'Expected `timeoutMs` to be a finite number of milliseconds >= 0, got `NaN` (number)',
     );
     expect(q.size).toBe(0);
+  });
+
+  it('wires abort listeners only to attempts that wait, and removes them when they settle', async () => {
+    const q = new FIFOQueue<number>({ capacity: 2, name: 'q' });
+    const controller = new AbortController();
+    const { signal } = controller;
+    const listeners = (): number => getEventListeners(signal, 'abort').length;
+    // Served at once: nothing to wire.
+    await within(q.enqueueMany([1, 2], { signal }));
+    expect(await within(q.dequeue({ signal }))).toBe(1);
+    expect(listeners()).toBe(0);
+    // A dequeueMany that needs elements from a pending enqueueMany is served in the same call.
+    const big = q.enqueueMany([3, 4, 5], { signal });
+    expect(listeners()).toBe(1);
+    expect(await within(q.dequeueMany(4, { signal }))).toEqual([2, 3, 4, 5]);
+    await within(big);
+    expect(listeners()).toBe(0);
+    // A dequeue that waits has one listener until it is served.
+    const waiting = q.dequeue({ signal });
+    expect(listeners()).toBe(1);
+    await within(q.enqueue(6));
+    expect(await within(waiting)).toBe(6);
+    expect(listeners()).toBe(0);
+    // And an abort still reaches a waiting attempt.
+    const aborted = q.dequeue({ signal });
+    controller.abort();
+    expect(await rejection(aborted)).toBeInstanceOf(CancelledError);
+    expect(listeners()).toBe(0);
+  });
+
+  it('stores what enqueueMany was given, whatever the caller does to the array afterwards', async () => {
+    const q = new FIFOQueue<number>({ capacity: 2, name: 'q' });
+    const elements = [1, 2, 3, 4];
+    const pending = q.enqueueMany(elements);
+    elements.fill(0);
+    expect(await within(q.dequeueMany(4))).toEqual([1, 2, 3, 4]);
+    await within(pending);
   });
 });

@@ -147,12 +147,11 @@ export abstract class QueueBase<T> implements FedQueue<T> {
 
   /**
    * Checks one element before it is stored and returns what to store; subclasses validate
-   * shapes or priorities here. Throwing rejects the enqueue with nothing stored.
+   * shapes or priorities here. Throwing rejects the enqueue with nothing stored. Absent, as in
+   * the plain queues, elements are stored as given (and a large `enqueueMany` costs no call,
+   * let alone a label, per element).
    */
-  protected check(element: T, label: string): T {
-    void label;
-    return element;
-  }
+  protected check?(element: T, label: string): T;
 
   /** Post-processes a dequeued batch (a padding queue pads it). */
   protected finishBatch(elements: T[]): T[] {
@@ -336,7 +335,11 @@ export abstract class QueueBase<T> implements FedQueue<T> {
       let checked: T[];
       try {
         this.#checkOptions(options, 'enqueue');
-        checked = elements.map((e, i) => this.check(e, single ? 'element' : `elements[${i}]`));
+        const check = this.check?.bind(this);
+        checked =
+          check === undefined
+            ? elements.slice()
+            : elements.map((e, i) => check(e, single ? 'element' : `elements[${i}]`));
       } catch (error) {
         reject(noneStored(asError(error), elements));
         return;
@@ -356,9 +359,10 @@ export abstract class QueueBase<T> implements FedQueue<T> {
         reject,
         cleanup: () => undefined,
       };
-      this.#arm(attempt, options, this.#enqueues, 'enqueue');
       this.#enqueues.push(attempt);
       this.#flush();
+      // Timers and abort listeners only for an attempt that has to wait.
+      if (this.#enqueues.includes(attempt)) this.#arm(attempt, options, this.#enqueues, 'enqueue');
     });
   }
 
@@ -389,10 +393,13 @@ export abstract class QueueBase<T> implements FedQueue<T> {
         cleanup: () => undefined,
         stopStartDeadline: () => undefined,
       };
-      this.#arm(attempt, options, this.#dequeues, op);
       this.#dequeues.push(attempt);
       this.#flush();
-      if (this.#dequeues.includes(attempt)) this.#armStartDeadline(attempt, op);
+      // Timers and abort listeners only for an attempt that has to wait.
+      if (this.#dequeues.includes(attempt)) {
+        this.#arm(attempt, options, this.#dequeues, op);
+        this.#armStartDeadline(attempt, op);
+      }
     });
   }
 
