@@ -46,7 +46,7 @@ export class SliceSource<E> extends IndexSource<E> implements BlockSource {
   readonly #pool: GatherPool | undefined;
   readonly #ring: GatherRing | undefined;
   /** Reads already started for the ring workers (see `readBlock`). */
-  readonly #ahead: Promise<RowBlock>[] = [];
+  readonly #ahead: { done: boolean; readonly promise: Promise<RowBlock> }[] = [];
   readonly #mapped: boolean;
   /** The main-thread gather (without workers). */
   readonly #gather: (indices: ArrayLike<number>) => RowBlock;
@@ -112,14 +112,18 @@ export class SliceSource<E> extends IndexSource<E> implements BlockSource {
     // block while the main thread still trains on earlier ones. Reads start (and take their
     // indices) in call order and are handed out in that order.
     while (this.#ahead.length < 1 + READ_AHEAD) {
-      const read = this.#read(n, true);
-      read.catch(() => undefined); // reported to the caller that takes it
+      const read = { done: false, promise: this.#read(n, true) };
+      const done = (): void => {
+        read.done = true;
+      };
+      read.promise.then(done, done); // a failure is reported to the caller that takes it
       this.#ahead.push(read);
     }
     const next = this.#ahead.shift()!;
-    return options?.signal === undefined
-      ? next
-      : untilAborted(next, options.signal, 'Read cancelled');
+    // A read that is done already needs no abort wiring (the common case, reads run ahead).
+    return options?.signal === undefined || next.done
+      ? next.promise
+      : untilAborted(next.promise, options.signal, 'Read cancelled');
   }
 
   override async dequeue(options?: BlockingOptions): Promise<E> {

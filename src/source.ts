@@ -1,3 +1,4 @@
+import { whenAborted } from './abort.js';
 import { disposeTensorsIn } from './dispose.js';
 import { CancelledError } from './errors.js';
 import type { ElementSpec } from './element-spec.js';
@@ -110,7 +111,8 @@ export class MappedSource<E, R> extends SourceBase<R> {
     // never settle, so what is mapped already is released now, not when that call returns.
     const signal = options?.signal;
     const release = (): void => disposeTensorsIn(out.splice(0));
-    signal?.addEventListener('abort', release, { once: true });
+    const stopWatching =
+      signal === undefined || signal.aborted ? undefined : whenAborted(signal, release);
     try {
       for (let i = 0; i < elements.length; i++) {
         try {
@@ -123,7 +125,7 @@ export class MappedSource<E, R> extends SourceBase<R> {
         }
       }
     } finally {
-      signal?.removeEventListener('abort', release);
+      stopWatching?.();
     }
     return out;
   }

@@ -317,7 +317,7 @@ describe('FIFOQueue', () => {
     expect(q.size).toBe(0);
   });
 
-  it('wires abort listeners only to attempts that wait, and removes them when they settle', async () => {
+  it('waiting attempts share one abort listener per signal, and an abort reaches them all', async () => {
     const q = new FIFOQueue<number>({ capacity: 2, name: 'q' });
     const controller = new AbortController();
     const { signal } = controller;
@@ -326,23 +326,25 @@ describe('FIFOQueue', () => {
     await within(q.enqueueMany([1, 2], { signal }));
     expect(await within(q.dequeue({ signal }))).toBe(1);
     expect(listeners()).toBe(0);
-    // A dequeueMany that needs elements from a pending enqueueMany is served in the same call.
-    const big = q.enqueueMany([3, 4, 5], { signal });
+    expect(await within(q.dequeue())).toBe(2);
+    // However many operations wait on the signal, one after the other or at once: one listener.
+    for (let i = 0; i < 50; i++) {
+      const waiting = q.dequeue({ signal });
+      await within(q.enqueue(i));
+      expect(await within(waiting)).toBe(i);
+    }
     expect(listeners()).toBe(1);
-    expect(await within(q.dequeueMany(4, { signal }))).toEqual([2, 3, 4, 5]);
-    await within(big);
-    expect(listeners()).toBe(0);
-    // A dequeue that waits has one listener until it is served.
-    const waiting = q.dequeue({ signal });
+    await within(q.enqueue(7));
+    const pending = [q.dequeueMany(3, { signal }), q.dequeueMany(2, { signal })];
     expect(listeners()).toBe(1);
-    await within(q.enqueue(6));
-    expect(await within(waiting)).toBe(6);
-    expect(listeners()).toBe(0);
-    // And an abort still reaches a waiting attempt.
-    const aborted = q.dequeue({ signal });
-    controller.abort();
-    expect(await rejection(aborted)).toBeInstanceOf(CancelledError);
-    expect(listeners()).toBe(0);
+    const outcomes = pending.map((p) => rejection(p));
+    controller.abort(new Error('stop'));
+    for (const error of await Promise.all(outcomes)) {
+      expect(error).toBeInstanceOf(CancelledError);
+      expect((error as CancelledError).cause).toEqual(new Error('stop'));
+    }
+    // Nothing was lost: the element the aborted dequeueMany calls had taken is back.
+    expect(q.size).toBe(1);
   });
 
   it('stores what enqueueMany was given, whatever the caller does to the array afterwards', async () => {

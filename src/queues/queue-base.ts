@@ -15,6 +15,7 @@ import {
   positiveInteger,
 } from '../validate.js';
 import { uniqueName } from '../names.js';
+import { whenAborted } from '../abort.js';
 import type { QueueStorage } from './storage.js';
 
 /**
@@ -452,12 +453,12 @@ export abstract class QueueBase<T> implements FedQueue<T> {
         new CancelledError(`${op} on ${this.#describe()} was aborted`, { cause: signal?.reason }),
       );
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopWatching = signal === undefined ? undefined : whenAborted(signal, onAbort);
     const previous = attempt.cleanup;
     attempt.cleanup = () => {
       previous();
       if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      stopWatching?.();
     };
   }
 
