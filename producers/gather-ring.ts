@@ -8,6 +8,7 @@ import {
   PENDING,
   RING,
   RING_SIZE,
+  SLEEPERS,
   STOP,
   SUBMITTED,
   type RingWorkerData,
@@ -106,7 +107,8 @@ export class GatherRing {
     const r = this.#submitted++;
     Atomics.store(this.#control, RING + (r % RING_SIZE), slot.id);
     Atomics.store(this.#control, SUBMITTED, r + 1);
-    Atomics.notify(this.#control, SUBMITTED);
+    // Napping workers see the request on their own; only sleeping ones need a wake-up.
+    if (Atomics.load(this.#control, SLEEPERS) > 0) Atomics.notify(this.#control, SUBMITTED);
     let released = false;
     return {
       length: n,
@@ -211,6 +213,8 @@ export class GatherRing {
     for (let waits = 0; ; waits++) {
       const state = Atomics.load(slot.cells, 0);
       if (state !== PENDING) return state !== FAILED;
+      // About to wait for it: wake a napping worker now rather than at the end of its nap.
+      if (waits === 0) Atomics.notify(this.#control, SUBMITTED);
       // A failed worker, closed workers that will not serve this slot any more, or a worker
       // that stopped answering (a copy takes well under a millisecond): give up.
       if (this.#failure !== undefined || (this.#closed && waits >= 20) || waits >= 200) {

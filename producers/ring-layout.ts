@@ -4,8 +4,12 @@ import type { SharedColumn } from './gather-task.js';
  * The shared memory between a producer's main thread and its ring workers (see `GatherRing`).
  *
  * The control block (`Int32Array` over one `SharedArrayBuffer`): `[SUBMITTED]` counts the
- * requests written so far (the main thread bumps it, then notifies); `[STOP]` is 1 once the
- * ring is closed; from `RING` on, request `r`'s slot number sits at `RING + r % RING_SIZE`.
+ * requests written so far (the main thread bumps it); `[STOP]` is 1 once the ring is closed;
+ * `[SLEEPERS]` counts the workers in a long sleep, which only a notify ends (the main thread
+ * notifies only then: an idle worker naps in short timed waits first, so that handing over a
+ * block costs the main thread no wake-up call, which is a system call and, in a virtual
+ * machine, an interrupt to the other core); from `RING` on, request `r`'s slot number sits at
+ * `RING + r % RING_SIZE`.
  * Request `r` is served by worker `r % workers`, in order.
  *
  * Each slot has its own cells (`[state, rows, ...indices]`, state `PENDING` -> `READY` or
@@ -13,7 +17,14 @@ import type { SharedColumn } from './gather-task.js';
  */
 export const SUBMITTED = 0;
 export const STOP = 1;
-export const RING = 2;
+export const SLEEPERS = 2;
+export const RING = 3;
+/** How long an idle worker naps between looks at `[SUBMITTED]`, ms. */
+export const NAP_MS = 0.5;
+/** After this long idle, ms, a worker sleeps until notified (see `[SLEEPERS]`). */
+export const NAPPING_MS = 200;
+/** The longest a sleeping worker waits for a notify before it looks again anyway, ms. */
+export const SLEEP_MS = 5000;
 /** Requests in flight at most (slots alive at once); far more than queues ever hold. */
 export const RING_SIZE = 1 << 16;
 

@@ -12,9 +12,13 @@ import {
 } from 'node:worker_threads';
 import {
   FAILED,
+  NAP_MS,
+  NAPPING_MS,
+  SLEEP_MS,
   READY,
   RING,
   RING_SIZE,
+  SLEEPERS,
   STOP,
   SUBMITTED,
   type RingWorkerData,
@@ -71,16 +75,25 @@ function serve(r: number): void {
 parentPort?.postMessage('online');
 
 let next = data.id;
+let busyAt = performance.now();
 for (;;) {
   const submitted = Atomics.load(control, SUBMITTED);
   if (next < submitted) {
     serve(next);
     next += data.workers;
+    busyAt = performance.now();
   } else if (Atomics.load(control, STOP) === 1) {
     // Closed, and everything handed over is served.
     break;
+  } else if (performance.now() - busyAt < NAPPING_MS) {
+    // Idle for a short while: nap and look again, so the main thread need not wake us.
+    Atomics.wait(control, SUBMITTED, submitted, NAP_MS);
   } else {
-    Atomics.wait(control, SUBMITTED, submitted, 1000);
+    // Idle for long: sleep until notified. Counted first, so that a request submitted after
+    // this point either is seen by the wait (the value changed) or sees the count and notifies.
+    Atomics.add(control, SLEEPERS, 1);
+    Atomics.wait(control, SUBMITTED, submitted, SLEEP_MS);
+    Atomics.sub(control, SLEEPERS, 1);
   }
 }
 data.port.close();

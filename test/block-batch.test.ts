@@ -16,6 +16,7 @@ import {
 } from '../index.js';
 import { tf, useBackend } from '../src/tf.js';
 import { rejection, sleep, within } from './helpers/async.js';
+import { NAPPING_MS, SLEEP_MS } from '../producers/ring-layout.js';
 
 const MAPS = new URL('./fixtures/worker-maps.ts', import.meta.url);
 const ROW = 3;
@@ -143,6 +144,43 @@ describe('batch over sliceInputProducer (block path)', () => {
       expect(run.firsts).toEqual(main.firsts);
     }
   });
+
+  it('gather workers idle long enough to sleep still wake for the next block', async () => {
+    const registry = new QueueRunnerRegistry();
+    const source = sliceInputProducer(columns(60), {
+      numEpochs: 1,
+      shuffle: false,
+      workers: 2,
+      registry,
+    });
+    // One block in the batch queue: blocks are asked for as the consumer goes, not all at once.
+    const batches = batch(source, { batchSize: 3, capacity: 3, output: 'arrays', registry });
+    const coord = new Coordinator();
+    const threads = startQueueRunners({ coord, registry });
+    const labels: number[] = [];
+    const waits: number[] = [];
+    for (;;) {
+      const asked = performance.now();
+      let y: ArrayBatch;
+      try {
+        [, y] = (await batches.dequeue());
+      } catch (error) {
+        expect(error).toBeInstanceOf(OutOfRangeError);
+        break;
+      }
+      waits.push(performance.now() - asked);
+      labels.push(...(y.data as Int32Array));
+      // Once, long enough for the workers to go from napping to sleeping until notified; the
+      // blocks read after it are requested from sleeping workers.
+      if (labels.length === 6) await sleep(NAPPING_MS + 300);
+    }
+    coord.requestStop();
+    await within(coord.join(threads), 10000);
+    expect(labels).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    // Woken when asked, not when a sleeping worker's timed wait (SLEEP_MS) runs out.
+    expect(SLEEP_MS).toBeGreaterThan(2000);
+    expect(Math.max(...waits)).toBeLessThan(1000);
+  }, 20000);
 });
 
 describe('workerMap', () => {
