@@ -163,7 +163,7 @@ describe('batch over sliceInputProducer (block path)', () => {
       const asked = performance.now();
       let y: ArrayBatch;
       try {
-        [, y] = (await batches.dequeue());
+        [, y] = await batches.dequeue();
       } catch (error) {
         expect(error).toBeInstanceOf(OutOfRangeError);
         break;
