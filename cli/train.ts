@@ -77,6 +77,8 @@ export interface RunResult {
   peakRssMb: number;
   /** Resident set size at the end of each epoch, in MB. */
   rssPerEpochMb: number[];
+  /** Seconds from the start of training to the end of each epoch. */
+  epochEndSeconds: number[];
   /** Accuracy on the held-out split after training. */
   heldOutAccuracy: number;
   /** `tf.memory().numTensors` before the model was built and after it was disposed. */
@@ -120,6 +122,9 @@ class StepTracker {
   examples = 0;
   epochsDone = 0;
   readonly rssPerEpochMb: number[] = [];
+  readonly epochEndSeconds: number[] = [];
+  /** When training started (`performance.now()`), for {@link epochEndSeconds}. */
+  startedAt = performance.now();
   readonly #options: RunOptions;
   readonly #model: Model;
   readonly #progress: Progress;
@@ -174,6 +179,7 @@ class StepTracker {
 
   private endEpoch(): void {
     this.epochsDone += 1;
+    this.epochEndSeconds.push((performance.now() - this.startedAt) / 1000);
     const mb = this.#rss.sample();
     this.rssPerEpochMb.push(mb);
     this.#progress.epochEnd(this.epochsDone, this.examples, mb);
@@ -280,6 +286,7 @@ export async function runMethod(options: RunOptions): Promise<RunResult> {
   const rss = new RssSampler(100);
   const tracker = new StepTracker(options, model, progress, rss);
   const start = performance.now();
+  tracker.startedAt = start;
   let wallSeconds: number;
   try {
     if (options.method === 'generator') trainWithGenerator(options, tracker);
@@ -303,6 +310,7 @@ export async function runMethod(options: RunOptions): Promise<RunResult> {
     examplesPerSecond: wallSeconds > 0 ? tracker.examples / wallSeconds : 0,
     peakRssMb: rss.peakMb,
     rssPerEpochMb: tracker.rssPerEpochMb,
+    epochEndSeconds: tracker.epochEndSeconds,
     heldOutAccuracy: accuracy,
     tensorsAtStart,
     tensorsAtEnd: tf.memory().numTensors,
