@@ -2,6 +2,7 @@ import { InvalidArgumentError as OptionValueError } from 'commander';
 import type { BackendName } from '../src/tf.js';
 import type { ModelKind } from './models.js';
 import type { Method } from './train.js';
+import type { TrainingSettings } from './settings.js';
 
 /**
  * What `--method` accepts: one method, or both one after the other.
@@ -34,17 +35,8 @@ export const BACKEND_CHOICES: readonly BackendName[] = ['auto', 'tensorflow', 'w
  * opts.batchSize; // 100
  * ```
  */
-export interface TrainCliOptions {
+export interface TrainCliOptions extends TrainingSettings {
   method: MethodChoice;
-  epochs: number;
-  batchSize: number;
-  threads: number;
-  /** Worker threads that gather the batches (queue method); 0 gathers on the main thread. */
-  workers: number;
-  /** Examples each queue holds (the producer's and the batcher's), TensorFlow's default 32. */
-  capacity: number;
-  seed: number;
-  model: ModelKind;
   backend: BackendName;
   logEvery: number;
   data?: string | undefined;

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { RunResult } from './train.js';
+import type { TrainingSettings } from './settings.js';
 
 /**
  * The queue method's figures divided by the generator's (below 1: the queue is faster or
@@ -25,14 +26,7 @@ export interface Ratio {
  * const settings: RunSettings = { model: 'softmax', epochs: 30, batchSize: 100, threads: 2, workers: 1, capacity: 32, seed: 42, backend: 'auto' };
  * ```
  */
-export interface RunSettings {
-  model: string;
-  epochs: number;
-  batchSize: number;
-  threads: number;
-  workers: number;
-  capacity: number;
-  seed: number;
+export interface RunSettings extends TrainingSettings {
   backend: string;
 }
 

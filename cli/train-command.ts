@@ -15,6 +15,7 @@ import {
 } from './options.js';
 import { buildReport, formatReport, writeJsonReport, type RunSettings } from './report.js';
 import { runMethod, type Method, type RunResult } from './train.js';
+import { trainingSettings } from './settings.js';
 
 /**
  * Default examples per queue: TensorFlow's default for both `slice_input_producer` and `batch`.
@@ -47,16 +48,7 @@ function dataError(e: unknown): unknown {
 }
 
 function settingsOf(opts: TrainCliOptions): RunSettings {
-  return {
-    model: opts.model,
-    epochs: opts.epochs,
-    batchSize: opts.batchSize,
-    threads: opts.threads,
-    workers: opts.workers,
-    capacity: opts.capacity,
-    seed: opts.seed,
-    backend: opts.backend,
-  };
+  return { ...trainingSettings(opts), backend: opts.backend };
 }
 
 /** Trains with one method in this process. */
@@ -90,13 +82,7 @@ async function runHere(
   return runMethod({
     method,
     data,
-    epochs: opts.epochs,
-    batchSize: opts.batchSize,
-    threads: opts.threads,
-    workers: opts.workers,
-    capacity: opts.capacity,
-    seed: opts.seed,
-    model: opts.model,
+    ...trainingSettings(opts),
     logEvery: opts.logEvery,
     progress: process.stdout.isTTY ? 'bar' : 'lines',
     out: process.stdout,

@@ -10,6 +10,7 @@ import { tf } from '../src/tf.js';
 import { createModel, type Model, type ModelKind } from './models.js';
 import { Progress, type Output, type ProgressMode } from './progress.js';
 import { RssSampler } from './rss-sampler.js';
+import type { TrainingSettings } from './settings.js';
 
 /**
  * The two ways of feeding the training loop that the `train` command compares.
@@ -32,21 +33,10 @@ export type Method = 'generator' | 'queue';
  * };
  * ```
  */
-export interface RunOptions {
+export interface RunOptions extends TrainingSettings {
   method: Method;
   /** Images as float32 rows in [0, 1], labels as one-hot float32 rows or int32 class ids. */
   data: MnistData;
-  epochs: number;
-  batchSize: number;
-  /** Runner threads of the batcher (queue method only). */
-  threads: number;
-  /** Worker threads gathering the batches (queue method only; 0: on the main thread). */
-  workers: number;
-  /** Capacity, in examples, of the producer's queue and of the batch queue (queue method only). */
-  capacity: number;
-  /** Seed of the initial weights and of the shuffling. */
-  seed: number;
-  model: ModelKind;
   /** Print the training accuracy every this many steps (from step 0). */
   logEvery: number;
   progress: ProgressMode;
