@@ -67,6 +67,31 @@ describe('tensorsInPlace', () => {
     expect(dataIds()).toBe(ids);
   });
 
+  it('on wasm, the views are right even when an allocation grows (and so moves) the heap', async () => {
+    await useBackend('wasm');
+    const heap = (): number =>
+      (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+    const before = heap();
+    // The second tensor is larger than the whole heap: allocating it must grow the heap.
+    const big = before / 4 + 1024;
+    const made = tensorsInPlace(
+      [
+        { shape: [4], dtype: 'int32' },
+        { shape: [big], dtype: 'float32' },
+      ],
+      ([small, large]) => {
+        small!.set([1, 2, 3, 4]);
+        large![0] = 0.5;
+        large![big - 1] = -0.5;
+      },
+    ) as [Tensor, Tensor];
+    expect(heap()).toBeGreaterThan(before);
+    expect(Array.from(made[0].dataSync())).toEqual([1, 2, 3, 4]);
+    const values = made[1].dataSync();
+    expect([values[0], values[big - 1]]).toEqual([0.5, -0.5]);
+    tf.dispose(made);
+  });
+
   it('on cpu, declines (undefined) without calling fill', async () => {
     await useBackend('cpu');
     let called = false;
@@ -122,5 +147,65 @@ describe('batch over sliceInputProducer writes rows into the tensors in place', 
     expect(labels).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(dataIds()).toBe(ids);
+  });
+});
+
+describe('tensors written in place hold the same batches as arrays', () => {
+  it('for several seeds, batch sizes and thread counts, byte for byte', async () => {
+    await useBackend('wasm');
+    const n = 203;
+    const row = 5;
+    const data = Float32Array.from({ length: n * row }, (_, i) => Math.sin(i) * 1000);
+    const ids = Int32Array.from({ length: n }, (_, i) => i * 7 - 300);
+    const run = async (
+      output: 'tensor' | 'arrays',
+      seed: number,
+      batchSize: number,
+      numThreads: number,
+    ): Promise<number[][]> => {
+      const registry = new QueueRunnerRegistry();
+      const source = sliceInputProducer([{ data, shape: [n, row] }, ids], {
+        numEpochs: 2,
+        seed,
+        registry,
+      });
+      const batches = batch(source, {
+        batchSize,
+        numThreads,
+        allowSmallerFinalBatch: true,
+        output,
+        registry,
+      });
+      const coord = new Coordinator();
+      const threads = startQueueRunners({ coord, registry });
+      const out: number[][] = [];
+      for await (const parts of batches as AsyncIterable<unknown[]>) {
+        for (const part of parts) {
+          if (output === 'tensor') {
+            const t = part as Tensor;
+            out.push([...t.shape, ...t.dataSync()]);
+            t.dispose();
+          } else {
+            const a = part as { data: Float32Array | Int32Array; shape: number[] };
+            out.push([...a.shape, ...a.data]);
+          }
+        }
+      }
+      coord.requestStop();
+      await within(coord.join(threads));
+      return out;
+    };
+    const tensors = tf.memory().numTensors;
+    for (const [seed, batchSize, numThreads] of [
+      [1, 10, 1],
+      [2, 64, 2],
+      [3, 203, 3],
+      [4, 7, 4],
+    ] as const) {
+      const arrays = await run('arrays', seed, batchSize, numThreads);
+      expect(arrays).toHaveLength(2 * Math.ceil((2 * n) / batchSize));
+      expect(await run('tensor', seed, batchSize, numThreads)).toEqual(arrays);
+    }
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 });
