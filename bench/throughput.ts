@@ -279,6 +279,81 @@ export async function drainBatches(
   }
 }
 
+/**
+ * What {@link measureRounds} collected for one case: one entry per measured round.
+ *
+ * @example
+ * ```ts
+ * const [first] = await measureRounds(cases, { warmup: 1, repeats: 5 }, log);
+ * median(first.rates);
+ * ```
+ */
+export interface RoundFigures {
+  /** Whole-run rates, examples/s. */
+  readonly rates: number[];
+  /** Rates over the second half of the batches, examples/s. */
+  readonly steadyRates: number[];
+  /** Milliseconds from the start of a run to its first batch. */
+  readonly firstBatchMs: number[];
+  /** `tf.memory().numTensors` after each run minus its value before. */
+  readonly tensorDeltas: number[];
+  /** Examples delivered by the last run. */
+  examples: number;
+}
+
+/**
+ * Runs every case once per round, `warmup` rounds unrecorded and then `repeats` recorded
+ * ones, interleaved (round r runs every case once) so that drift in machine load or JIT
+ * state is spread over all of them. Case `c` of round `r` gets seed `1000 * r + c`. Logs a
+ * line per run.
+ *
+ * @example
+ * ```ts
+ * const figures = await measureRounds([{ name: 'memcpy', run }], { warmup: 1, repeats: 5 }, log);
+ * ```
+ */
+export async function measureRounds(
+  cases: readonly {
+    readonly name: string;
+    readonly run: (seed: number, meter: Meter) => Promise<void>;
+  }[],
+  rounds: { readonly warmup: number; readonly repeats: number },
+  log: (line: string) => void,
+): Promise<RoundFigures[]> {
+  const figures: RoundFigures[] = cases.map(() => ({
+    rates: [],
+    steadyRates: [],
+    firstBatchMs: [],
+    tensorDeltas: [],
+    examples: 0,
+  }));
+  const { warmup, repeats } = rounds;
+  for (let round = 0; round < warmup + repeats; round++) {
+    const measured = round >= warmup;
+    const label = measured ? `round ${round - warmup + 1}/${repeats}` : `warm-up ${round + 1}`;
+    for (const [c, bc] of cases.entries()) {
+      const before = tf.memory().numTensors;
+      const meter = new Meter();
+      await bc.run(1000 * round + c, meter);
+      const r = meter.rates(performance.now());
+      const delta = tf.memory().numTensors - before;
+      log(
+        `  ${label.padEnd(11)} ${bc.name.padEnd(34)} ${fmtInt(r.whole).padStart(10)} ex/s ` +
+          `(steady ${fmtInt(r.steady)}; ${meter.count} ex in ${r.seconds.toFixed(3)} s, ` +
+          `tensors ${delta >= 0 ? '+' : ''}${delta})`,
+      );
+      const f = figures[c]!;
+      if (!measured) continue;
+      f.rates.push(r.whole);
+      f.steadyRates.push(r.steady);
+      f.firstBatchMs.push(r.firstBatchMs);
+      f.tensorDeltas.push(delta);
+      f.examples = meter.count;
+    }
+  }
+  return figures;
+}
+
 /** One measured case: runs one measurement, reporting each batch to the meter. */
 interface BenchCase {
   readonly name: string;
@@ -633,39 +708,11 @@ export async function runThroughput(
       `${o.warmup} warm-up round(s), ${o.repeats} measured rounds`,
   );
 
-  const whole = cases.map((): number[] => []);
-  const steady = cases.map((): number[] => []);
-  const firstMs = cases.map((): number[] => []);
-  const deltas = cases.map((): number[] => []);
-  const examples = cases.map(() => 0);
-  const rounds = o.warmup + o.repeats;
-  for (let round = 0; round < rounds; round++) {
-    const measured = round >= o.warmup;
-    const label = measured ? `round ${round - o.warmup + 1}/${o.repeats}` : `warm-up ${round + 1}`;
-    for (const [c, bc] of cases.entries()) {
-      const before = tf.memory().numTensors;
-      const seed = 1000 * round + c;
-      const meter = new Meter();
-      await bc.run(seed, meter);
-      const r = meter.rates(performance.now());
-      const delta = tf.memory().numTensors - before;
-      log(
-        `  ${label.padEnd(11)} ${bc.name.padEnd(34)} ${fmtInt(r.whole).padStart(10)} ex/s ` +
-          `(steady ${fmtInt(r.steady)}; ${meter.count} ex in ${r.seconds.toFixed(3)} s, ` +
-          `tensors ${delta >= 0 ? '+' : ''}${delta})`,
-      );
-      if (measured) {
-        whole[c]?.push(r.whole);
-        steady[c]?.push(r.steady);
-        firstMs[c]?.push(r.firstBatchMs);
-        deltas[c]?.push(delta);
-        examples[c] = meter.count;
-      }
-    }
-  }
+  const figures = await measureRounds(cases, o, log);
+  const whole = figures.map((f) => f.rates);
 
   const medians = whole.map(median);
-  const steadyMedians = steady.map(median);
+  const steadyMedians = figures.map((f) => median(f.steadyRates));
   const iMemcpy = cases.findIndex((c) => c.name === MEMCPY);
   const iGen = cases.findIndex((c) => c.name === GENERATOR);
   const memcpyMedian = medians[iMemcpy] ?? Number.NaN;
@@ -678,10 +725,10 @@ export async function runThroughput(
     return {
       name: bc.name,
       epochsPerRun: bc.epochs,
-      examplesPerRun: examples[c] ?? 0,
+      examplesPerRun: figures[c]?.examples ?? 0,
       rates: r,
-      steadyRates: steady[c] ?? [],
-      firstBatchMs: firstMs[c] ?? [],
+      steadyRates: figures[c]?.steadyRates ?? [],
+      firstBatchMs: figures[c]?.firstBatchMs ?? [],
       median: med,
       min: Math.min(...r),
       max: Math.max(...r),
@@ -689,7 +736,7 @@ export async function runThroughput(
       ratioVsGenerator: med / generatorMedian,
       ratioVsMemcpy: med / memcpyMedian,
       steadyRatioVsGenerator: st / generatorSteady,
-      tensorDeltas: deltas[c] ?? [],
+      tensorDeltas: figures[c]?.tensorDeltas ?? [],
     };
   });
 

@@ -43,7 +43,7 @@ import {
 import type { BlockingOptions } from './lib.js';
 import type { WorkerMapInfo } from './lib.js';
 import { Random, seedFor } from './lib.js';
-import { tf, type BackendName } from './lib.js';
+import type { BackendName } from './lib.js';
 import { AUGMENT_BLUR_PASSES, augmentImage } from './augment.js';
 import {
   backendArg,
@@ -61,6 +61,7 @@ import {
 import {
   drainBatches,
   loadBenchData,
+  measureRounds,
   Meter,
   shareBenchData,
   type BenchData,
@@ -363,50 +364,31 @@ export async function runWorkers(options: Partial<WorkersOptions> = {}): Promise
       `wall, ${cost.cpuUs.toFixed(1)} µs CPU, on the main thread`,
   );
 
-  const whole = CASES.map((): number[] => []);
-  const steady = CASES.map((): number[] => []);
-  const firstMs = CASES.map((): number[] => []);
-  const deltas = CASES.map((): number[] => []);
-  const counts = CASES.map(() => 0);
-  for (let round = 0; round < o.warmup + o.repeats; round++) {
-    const measured = round >= o.warmup;
-    const label = measured ? `round ${round - o.warmup + 1}/${o.repeats}` : `warm-up ${round + 1}`;
-    for (const [c, name] of CASES.entries()) {
-      const before = tf.memory().numTensors;
-      const registry = new QueueRunnerRegistry();
-      const meter = new Meter();
-      await drainBatches(
-        buildCase(name, d, o, 1000 * round + c, registry, 'tensor'),
-        registry,
-        meter,
-      );
-      const r = meter.rates(performance.now());
-      const delta = tf.memory().numTensors - before;
-      log(
-        `  ${label.padEnd(11)} ${name.padEnd(32)} ${fmtInt(r.whole).padStart(8)} ex/s ` +
-          `(steady ${fmtInt(r.steady)}; ${meter.count} ex in ${r.seconds.toFixed(2)} s, ` +
-          `tensors ${delta >= 0 ? '+' : ''}${delta})`,
-      );
-      if (measured) {
-        whole[c]?.push(r.whole);
-        steady[c]?.push(r.steady);
-        firstMs[c]?.push(r.firstBatchMs);
-        deltas[c]?.push(delta);
-        counts[c] = meter.count;
-      }
-    }
-  }
+  const figures = await measureRounds(
+    CASES.map((name) => ({
+      name,
+      run: (seed: number, meter: Meter) => {
+        const registry = new QueueRunnerRegistry();
+        return drainBatches(buildCase(name, d, o, seed, registry, 'tensor'), registry, meter);
+      },
+    })),
+    o,
+    log,
+  );
 
-  const results: WorkersCaseResult[] = CASES.map((name, c) => ({
-    name,
-    examplesPerRun: counts[c] ?? 0,
-    rates: whole[c] ?? [],
-    steadyRates: steady[c] ?? [],
-    firstBatchMs: firstMs[c] ?? [],
-    median: median(whole[c] ?? []),
-    steadyMedian: median(steady[c] ?? []),
-    tensorDeltas: deltas[c] ?? [],
-  }));
+  const results: WorkersCaseResult[] = CASES.map((name, c) => {
+    const f = figures[c]!;
+    return {
+      name,
+      examplesPerRun: f.examples,
+      rates: f.rates,
+      steadyRates: f.steadyRates,
+      firstBatchMs: f.firstBatchMs,
+      median: median(f.rates),
+      steadyMedian: median(f.steadyRates),
+      tensorDeltas: f.tensorDeltas,
+    };
+  });
   const [inline, perExample, w1, w2] = results;
   const mainBest = (perExample?.median ?? 0) > (inline?.median ?? 0) ? perExample : inline;
   const mainBestSteady =
