@@ -5,7 +5,6 @@ import type { RowBlock } from '../src/row-block.js';
 import type { RowReader } from '../src/row-reader.js';
 import { describeValue } from '../src/validate.js';
 import { BlockBuffers } from '../src/block-buffers.js';
-import { numericLayout } from './gather.js';
 import { STORED_ARRAYS, storedType, type StoredRows } from './copy-rows.js';
 import type { GatherSetup, GatherTask, SharedColumn, WorkerMapRef } from './gather-task.js';
 
@@ -136,8 +135,7 @@ export class GatherPool {
     assertShareable(readers, argName);
     this.#readers = readers;
     this.#spec = spec;
-    // The constructor's check above guarantees a numeric layout.
-    this.#buffers = new BlockBuffers(numericLayout(readers)!, true);
+    this.#buffers = new BlockBuffers(readers);
     this.#options = options;
   }
 

@@ -1,5 +1,6 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { CancelledError, PipelineError } from '../src/errors.js';
+import { sharedColumns } from '../src/block-buffers.js';
 import type { RowBlock } from '../src/row-block.js';
 import type { RowReader } from '../src/row-reader.js';
 import { assertShareable, share, workerFile } from './gather-pool.js';
@@ -195,17 +196,15 @@ export class GatherRing {
     }
     const id = this.#slots++;
     const cellsBuffer = new SharedArrayBuffer((2 + rows) * 4);
-    const outBuffers = this.#readers.map((r) => new SharedArrayBuffer(rows * r.rowSize * 4));
-    const message: SlotMessage = { slot: id, cells: cellsBuffer, rows, out: outBuffers };
-    for (const port of ports) port.postMessage(message);
-    return {
-      id,
+    const out = sharedColumns(this.#readers, rows);
+    const message: SlotMessage = {
+      slot: id,
+      cells: cellsBuffer,
       rows,
-      cells: new Int32Array(cellsBuffer),
-      out: outBuffers.map((b, c) =>
-        this.#readers[c]!.dtype === 'int32' ? new Int32Array(b) : new Float32Array(b),
-      ),
+      out: out.map((c) => c.buffer as SharedArrayBuffer),
     };
+    for (const port of ports) port.postMessage(message);
+    return { id, rows, cells: new Int32Array(cellsBuffer), out };
   }
 
   /** Waits until the workers are done with `slot`; true if its rows are there. */

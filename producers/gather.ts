@@ -1,4 +1,3 @@
-import type { BlockColumnLayout } from '../src/block-buffers.js';
 import type { DType } from '../src/element-spec.js';
 import type { RowBlock } from '../src/row-block.js';
 import type { RowReader } from '../src/row-reader.js';
@@ -62,21 +61,4 @@ export function deferredGather(
       copyInto: numeric ? copyInto : undefined,
     };
   };
-}
-
-/**
- * The block layout of numeric columns, or `undefined` when a column holds strings (string
- * arrays are not worth recycling).
- *
- * @example
- * ```ts
- * const buffers = new BlockBuffers(numericLayout(set.readers)!, false);
- * ```
- */
-export function numericLayout(readers: readonly RowReader[]): BlockColumnLayout[] | undefined {
-  if (readers.some((r) => r.dtype === 'string')) return undefined;
-  return readers.map((r) => ({
-    rowSize: r.rowSize,
-    dtype: r.dtype === 'int32' ? 'int32' : 'float32',
-  }));
 }
