@@ -5,7 +5,7 @@ import type { RowBlock } from '../src/row-block.js';
 import type { RowReader } from '../src/row-reader.js';
 import { describeValue } from '../src/validate.js';
 import { BlockBuffers } from '../src/block-buffers.js';
-import { STORED_ARRAYS, storedType, type StoredRows } from './copy-rows.js';
+import { STORED_ARRAYS, storedType, type StoredRows } from '../src/copy-rows.js';
 import type { GatherSetup, GatherTask, SharedColumn, WorkerMapRef } from './gather-task.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { ElementStructure } from '../src/element-spec.js';
-import type { StoredArrayType } from './copy-rows.js';
+import type { StoredArrayType } from '../src/copy-rows.js';
 
-export type { StoredArrayType } from './copy-rows.js';
+export type { StoredArrayType } from '../src/copy-rows.js';
 
 /**
  * One numeric column in shared memory, as a gather worker reads it.

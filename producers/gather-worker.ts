@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Component, ComponentRecord } from '../src/element.js';
 import { rebuild } from '../src/rebuild.js';
-import { copyRows, storedView } from './copy-rows.js';
+import { copyRows, storedView } from '../src/copy-rows.js';
 import { Random, seedFor } from '../src/random.js';
 import { workerData } from 'piscina';
 import type { GatherSetup, GatherTask, SharedColumn, WorkerMapRef } from './gather-task.js';

@@ -1,7 +1,6 @@
 import type { DType } from '../src/element-spec.js';
 import type { RowBlock } from '../src/row-block.js';
 import type { RowReader } from '../src/row-reader.js';
-import { copyRows, storedType, type StoredRows } from './copy-rows.js';
 
 /**
  * A fresh array for `n` values of `dtype`: the batch dtype's typed array, or a string array.
@@ -32,21 +31,10 @@ export function blockArray(dtype: DType, n: number): Float32Array | Int32Array |
 export function deferredGather(
   readers: readonly RowReader[],
 ): (indices: ArrayLike<number>) => RowBlock {
-  // Worked out once per producer, not per block: typed columns copy with `copyRows`.
-  const copiers = readers.map((r) => {
-    const stored = storedType(r.data) === undefined ? undefined : (r.data as StoredRows);
-    return (indices: ArrayLike<number>, out: Float32Array | Int32Array | string[]): void => {
-      if (stored !== undefined && !Array.isArray(out)) {
-        copyRows(stored, r.rowSize, indices, 0, indices.length, out);
-      } else {
-        for (let j = 0; j < indices.length; j++) r.copyRow(indices[j]!, out, j * r.rowSize);
-      }
-    };
-  });
   const numeric = readers.every((r) => r.dtype !== 'string');
   return (indices) => {
     const copyInto = (targets: readonly (Float32Array | Int32Array | string[])[]): void => {
-      for (let c = 0; c < copiers.length; c++) copiers[c]!(indices, targets[c]!);
+      readers.forEach((r, c) => r.gatherInto(indices, targets[c]!));
     };
     let columns: (Float32Array | Int32Array | string[])[] | undefined;
     return {

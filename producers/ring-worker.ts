@@ -24,7 +24,7 @@ import {
   type RingWorkerData,
   type SlotMessage,
 } from './ring-layout.js';
-import { copyRows, storedView } from './copy-rows.js';
+import { copyRows, storedView } from '../src/copy-rows.js';
 
 const data = workerData as RingWorkerData & { readonly port: MessagePort };
 const control = new Int32Array(data.control);

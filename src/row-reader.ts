@@ -6,6 +6,7 @@ import {
   typedArrayDType,
   type DType,
 } from './element-spec.js';
+import { copyRows, storedType, type StoredRows } from './copy-rows.js';
 import { InvalidArgumentError } from './errors.js';
 import { formatShape } from './row-shape.js';
 import { tf } from './tf.js';
@@ -58,6 +59,8 @@ export class RowReader {
   readonly data: TypedArray | readonly number[] | readonly string[];
   /** How `row` builds a row: a scalar, a typed-array view, or a string tensor. */
   readonly #mode: 'scalar' | 'view' | 'strings';
+  /** `data` when it is a typed array, for the bulk copy of `gatherInto`. */
+  readonly #stored: StoredRows | undefined;
 
   /**
    * @param value the column.
@@ -84,6 +87,7 @@ export class RowReader {
     for (const d of this.rowShape) size *= d;
     this.rowSize = size;
     this.#mode = this.rowShape.length === 0 ? 'scalar' : dtype === 'string' ? 'strings' : 'view';
+    this.#stored = storedType(data) === undefined ? undefined : (data as StoredRows);
   }
 
   /**
@@ -131,6 +135,25 @@ export class RowReader {
       const from = i * size;
       target.set((data as TypedArray).subarray(from, from + size), offset);
     }
+  }
+  /**
+   * Copies rows `indices` into `target` one after another (`indices.length * rowSize` values,
+   * no bounds check): a typed column in one bulk pass per row (`set` of a subarray), other
+   * data row by row as `copyRow` does.
+   *
+   * @example
+   * ```ts
+   * const batch = new Float32Array(3 * r.rowSize);
+   * r.gatherInto([4, 0, 2], batch); // rows 4, 0 and 2
+   * ```
+   */
+  gatherInto(indices: ArrayLike<number>, target: TypedArray | string[]): void {
+    const stored = this.#stored;
+    if (stored !== undefined && !Array.isArray(target)) {
+      copyRows(stored, this.rowSize, indices, 0, indices.length, target);
+      return;
+    }
+    for (let j = 0; j < indices.length; j++) this.copyRow(indices[j]!, target, j * this.rowSize);
   }
 }
 

@@ -62,7 +62,8 @@ export function storedView(
 
 /**
  * Copies `rows` rows of `rowSize` values from `src` into `dst`, one after another: row `j`
- * of `dst` is row `indices[from + j]` of `src`. The gather every path runs: both kinds of worker, and the main thread.
+ * of `dst` is row `indices[from + j]` of `src`. The gather every path runs: both kinds of worker, and `RowReader.gatherInto` on
+ * the main thread.
  *
  * @example
  * ```ts
@@ -75,7 +76,7 @@ export function copyRows(
   indices: ArrayLike<number>,
   from: number,
   rows: number,
-  dst: Float32Array | Int32Array,
+  dst: StoredRows,
 ): void {
   if (rowSize === 1) {
     for (let j = 0; j < rows; j++) dst[j] = src[indices[from + j]!]!;
