@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Component, ComponentRecord } from '../src/element.js';
 import { rebuild } from '../src/rebuild.js';
-import { copyRows, storedView } from '../src/copy-rows.js';
+import { blockView, copyRows, storedView } from '../src/copy-rows.js';
 import { Random, seedFor } from '../src/random.js';
 import { workerData } from 'piscina';
 import type { GatherSetup, GatherTask, SharedColumn, WorkerMapRef } from './gather-task.js';
@@ -59,8 +59,7 @@ function gatherColumn(
   const data = storedView(col.type, col.buffer, col.byteOffset, col.length);
   const size = col.rowSize;
   const n = indices.length;
-  const Out = col.dtype === 'int32' ? Int32Array : Float32Array;
-  const out = new Out(target.buffer as unknown as ArrayBuffer, target.byteOffset, n * size);
+  const out = blockView(col.dtype, target.buffer, target.byteOffset, n * size);
   copyRows(data, size, indices, 0, n, out);
   return out;
 }

@@ -24,7 +24,7 @@ import {
   type RingWorkerData,
   type SlotMessage,
 } from './ring-layout.js';
-import { copyRows, storedView } from '../src/copy-rows.js';
+import { blockView, copyRows, storedView } from '../src/copy-rows.js';
 
 const data = workerData as RingWorkerData & { readonly port: MessagePort };
 const control = new Int32Array(data.control);
@@ -42,9 +42,7 @@ function learnSlots(): void {
     const { slot, cells, out } = m.message as SlotMessage;
     slots.set(slot, {
       cells: new Int32Array(cells),
-      out: out.map((b, c) =>
-        data.columns[c]!.dtype === 'int32' ? new Int32Array(b) : new Float32Array(b),
-      ),
+      out: out.map((b, c) => blockView(data.columns[c]!.dtype, b)),
     });
   }
 }

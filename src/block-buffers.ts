@@ -1,3 +1,4 @@
+import { blockView } from './copy-rows.js';
 import type { RowBlock } from './row-block.js';
 import type { RowReader } from './row-reader.js';
 
@@ -27,10 +28,7 @@ export function sharedColumns(
   readers: readonly RowReader[],
   rows: number,
 ): (Float32Array | Int32Array)[] {
-  return readers.map((r) => {
-    const buffer = new SharedArrayBuffer(rows * r.rowSize * 4);
-    return r.dtype === 'int32' ? new Int32Array(buffer) : new Float32Array(buffer);
-  });
+  return readers.map((r) => blockView(r.dtype, new SharedArrayBuffer(rows * r.rowSize * 4)));
 }
 
 /** One reusable set of arrays: one per component, for `rows` examples. */

@@ -87,3 +87,23 @@ export function copyRows(
     dst.set(src.subarray(at, at + rowSize), j * rowSize);
   }
 }
+
+/**
+ * The array a block column of `dtype` is written into, over a shared buffer: `Int32Array` for
+ * int32 columns, `Float32Array` otherwise (the batch dtypes). `length` defaults to the rest of
+ * the buffer.
+ *
+ * @example
+ * ```ts
+ * const labels = blockView('int32', new SharedArrayBuffer(400)); // Int32Array(100)
+ * ```
+ */
+export function blockView(
+  dtype: string,
+  buffer: SharedArrayBuffer,
+  byteOffset = 0,
+  length?: number,
+): Float32Array | Int32Array {
+  const Out = dtype === 'int32' ? Int32Array : Float32Array;
+  return new Out(buffer as unknown as ArrayBuffer, byteOffset, length);
+}
