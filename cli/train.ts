@@ -114,7 +114,7 @@ class StepTracker {
   readonly rssPerEpochMb: number[] = [];
   readonly epochEndSeconds: number[] = [];
   /** When training started (`performance.now()`), for {@link epochEndSeconds}. */
-  startedAt = performance.now();
+  readonly startedAt = performance.now();
   readonly #options: RunOptions;
   readonly #model: Model;
   readonly #progress: Progress;
@@ -275,8 +275,8 @@ export async function runMethod(options: RunOptions): Promise<RunResult> {
   });
   const rss = new RssSampler(100);
   const tracker = new StepTracker(options, model, progress, rss);
-  const start = performance.now();
-  tracker.startedAt = start;
+  // Training starts now: the tracker's clock is the run's clock.
+  const start = tracker.startedAt;
   let wallSeconds: number;
   try {
     if (options.method === 'generator') trainWithGenerator(options, tracker);
